@@ -1,0 +1,42 @@
+# Entry points. `make up` and `make test` are the README's two commands.
+SHELL := /bin/bash
+STACK ?= dev
+MOCHA := node_modules/.bin/mocha
+
+.PHONY: install typecheck lint test test-unit test-verification test-integration up preview destroy bench
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+typecheck: install
+	node_modules/.bin/tsc --noEmit -p .
+
+lint:
+	scripts/check-file-length
+
+test-unit: install
+	$(MOCHA) 'tests/unit/**/*.test.ts'
+
+test-verification: install
+	$(MOCHA) 'tests/verification/**/*.test.ts'
+
+test-integration: install
+	$(MOCHA) --timeout 900000 'tests/integration/**/*.test.ts'
+
+test: typecheck lint test-unit test-verification test-integration
+
+up: install
+	scripts/stack up $(STACK)
+
+preview: install
+	scripts/stack preview $(STACK)
+
+destroy: install
+	scripts/stack destroy $(STACK)
+
+bench: install
+	npm run --silent bench:program
+	npm run --silent bench:verify

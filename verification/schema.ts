@@ -169,6 +169,18 @@ export const verificationSchema = z
     deadlineSeconds: positiveSeconds.default(300),
     /** Checks run concurrently; the suite fails closed on any blocking check not PASSED. */
     checks: z.array(checkSchema).default([]),
+    // Gate-only fields (components/verificationGate.ts); the CLI accepts and ignores them so
+    // one file can serve both.
+    /** Register the gate at all. Default true. */
+    enabled: z.boolean().default(true),
+    /** Re-verify on every `pulumi up`, even when no trigger changed. Default false. */
+    alwaysRun: z.boolean().default(false),
+    /** `rollback`: roll the Deployment back to its previous revision before failing. Default `fail`. */
+    onFailure: z.enum(["fail", "rollback"]).default("fail"),
+    /** Prometheus Pushgateway to receive deployment metrics, if set. */
+    pushgatewayUrl: httpUrl.optional(),
+    /** Where the gate writes its reports. Default `reports/<stack>`. */
+    reportDir: z.string().min(1, "must not be empty").optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,0 +1,113 @@
+// The gate's behaviour inside the dynamic provider process: validate, decide, run the suite,
+// store a summary or fail the update. Loaded by provider.ts at run time, never serialized.
+import { mkdirSync, writeFileSync } from "fs";
+import { join } from "path";
+import type * as pulumi from "@pulumi/pulumi";
+import { formatIssues } from "../../config/errors";
+import { verificationSchema, type VerificationConfig } from "../../verification/schema";
+import type { PerformanceBaseline, SuiteReport } from "../../verification/types";
+import { failureTable, needsVerification, summarize, type GateSummary } from "./logic";
+
+/** Inputs the component hands the dynamic resource (see verificationGate.ts). */
+export interface GateInputs {
+  config: unknown;
+  configHash: string;
+  imageRef: string;
+  specHash: string;
+  alwaysRun: boolean;
+  onFailure: "fail" | "rollback";
+  target: { namespace: string; deployment: string; kubeconfig?: string };
+  projectRoot: string;
+  stack: string;
+  plannedChecks: string[];
+  renderDir?: string;
+}
+
+type Stored = Partial<GateInputs> & Partial<GateSummary>;
+
+// The engine sends this sentinel for values not known yet during preview.
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+export async function check(_olds: Stored, news: GateInputs): Promise<pulumi.dynamic.CheckResult> {
+  if (containsUnknown(news.config)) return { inputs: news };
+  const parsed = verificationSchema.safeParse(news.config);
+  if (parsed.success) return { inputs: news };
+  return {
+    inputs: news,
+    failures: parsed.error.issues.map((issue) => {
+      const [where, ...rule] = formatIssues([issue], "verification.")[0].split(": ");
+      return { property: where, reason: `${where}: ${rule.join(": ")}` };
+    }),
+  };
+}
+
+export async function diff(_id: string, olds: Stored, news: GateInputs): Promise<pulumi.dynamic.DiffResult> {
+  const decision = needsVerification(olds, news);
+  return { changes: decision.verify, replaces: [], deleteBeforeReplace: false };
+}
+
+export async function create(inputs: GateInputs): Promise<pulumi.dynamic.CreateResult> {
+  const outs = await verify(inputs, undefined);
+  return { id: `verification-${inputs.stack}`, outs };
+}
+
+export async function update(_id: string, olds: Stored, news: GateInputs): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: await verify(news, olds.baselines) };
+}
+
+function writeReports(dir: string, report: SuiteReport, markdown: string): { path: string; text: string } {
+  mkdirSync(dir, { recursive: true });
+  const text = JSON.stringify(report, null, 2);
+  const path = join(dir, "verification-results.json");
+  writeFileSync(path, text);
+  writeFileSync(join(dir, "verification-results.md"), markdown);
+  return { path, text };
+}
+
+async function verify(inputs: GateInputs, previous?: Record<string, PerformanceBaseline>): Promise<Omit<GateInputs, "config"> & GateSummary> {
+  const config: VerificationConfig = verificationSchema.parse(inputs.config);
+  const suite = await import("../../verification");
+  const extra: SuiteReport["checks"] = [];
+  if (inputs.renderDir) {
+    const { manifestPostureResult } = await import("./posture");
+    extra.push(await manifestPostureResult(inputs.renderDir, inputs.stack));
+  }
+  const report: SuiteReport = await suite.runSuite(config, {
+    baselines: previous,
+    log: (line: string) => process.stderr.write(`[verification] ${line}\n`),
+  });
+  if (extra.length > 0) {
+    report.checks.push(...extra);
+    if (report.status === "passed" && extra.some((c) => c.blocking && c.status !== "passed")) report.status = "failed";
+  }
+  const dir = config.reportDir
+    ? join(inputs.projectRoot, config.reportDir)
+    : join(inputs.projectRoot, "reports", inputs.stack);
+  const { path, text } = writeReports(dir, report, suite.renderMarkdown(report));
+
+  const notes: string[] = [];
+  if (report.status !== "passed" && inputs.onFailure === "rollback") {
+    const { rollbackDeployment } = await import("./rollback");
+    const outcome = await rollbackDeployment({ ...inputs.target, timeoutMs: 120_000 });
+    notes.push(`rollback: ${outcome.message}`);
+  }
+  if (config.pushgatewayUrl) {
+    const { pushDeploymentMetrics } = await import("./pushgateway");
+    const pushed = await pushDeploymentMetrics(config.pushgatewayUrl, inputs.stack, report).catch((e: Error) => `not pushed: ${e.message}`);
+    if (pushed) notes.push(`pushgateway: ${pushed}`);
+  }
+  if (report.status !== "passed") {
+    throw new Error(failureTable(report, path, notes));
+  }
+  const summary = summarize(report, path, text, inputs.imageRef, previous);
+  // Only the summary and the trigger fields are stored as outputs: never the config, which may
+  // hold secrets (the engine keeps the inputs, encrypted where they were secret).
+  const { config: _omitted, ...triggersAndTarget } = inputs;
+  return { ...triggersAndTarget, ...summary };
+}

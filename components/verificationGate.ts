@@ -1,0 +1,75 @@
+// The post-deploy gate: a dynamic resource registered after everything else that runs the
+// verification suite and fails `pulumi up` when a blocking check does not pass, so a release
+// that does not verify never counts as deployed. The behaviour lives in components/gate/.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { VerificationConfig } from "../verification/schema";
+import { gateProvider } from "./gate/provider";
+import { sha256, stableStringify, type GateSummary } from "./gate/logic";
+
+export interface VerificationGateArgs {
+  /** The stack's parsed `verification` config; a secret Output when it holds secrets. */
+  config: pulumi.Input<VerificationConfig>;
+  /** Image reference the Deployment runs; a new one triggers verification. */
+  imageRef: pulumi.Input<string>;
+  /** Hash of the Deployment spec; a new revision triggers verification. */
+  specHash: pulumi.Input<string>;
+  /** The Deployment rolled back when `onFailure` is `rollback`. */
+  target: { namespace: pulumi.Input<string>; deployment: pulumi.Input<string>; kubeconfig?: string };
+  /** Stack name, used for report paths and metric groups. Default: the current stack. */
+  stack?: string;
+  /** Directory of manifests rendered by the Kubernetes provider, checked for posture offline. Default: none. */
+  renderDir?: string;
+  /** Absolute project directory the provider loads the suite from. Default: this repository. */
+  projectRoot?: string;
+}
+
+const SUMMARY_KEYS: Array<keyof GateSummary> = [
+  "verdict", "passed", "failed", "errored", "inconclusive", "skipped", "durationMs",
+  "checks", "baselines", "reportDigest", "reportPath", "verifiedAt", "verifiedImage",
+];
+
+/** The dynamic resource itself: type `pulumi-nodejs:dynamic/verification:Verification`. */
+class GateRun extends pulumi.dynamic.Resource {
+  constructor(name: string, props: Record<string, unknown>, opts: pulumi.CustomResourceOptions) {
+    super(gateProvider, name, props, opts, "verification", "Verification");
+  }
+}
+
+export class VerificationGate extends pulumi.ComponentResource {
+  /** Summary of the last passing verification (verdict, counts, durations, baselines, digest). */
+  public readonly summary: pulumi.Output<GateSummary>;
+  public readonly verdict: pulumi.Output<string>;
+
+  constructor(name: string, args: VerificationGateArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("acv2:verification:VerificationGate", name, {}, opts);
+    const config = pulumi.output(args.config);
+    const inputs = {
+      config,
+      configHash: config.apply((c) => sha256(stableStringify(c))),
+      imageRef: args.imageRef,
+      specHash: args.specHash,
+      alwaysRun: pulumi.unsecret(config.apply((c) => c.alwaysRun)),
+      onFailure: pulumi.unsecret(config.apply((c) => c.onFailure)),
+      // Names and types only, so `pulumi preview` shows what will be checked even when the
+      // config itself is secret.
+      plannedChecks: pulumi.unsecret(config.apply((c) => c.checks.map((k) => `${k.name} (${k.type}${k.advisory ? ", advisory" : ""})`))),
+      target: args.target,
+      projectRoot: args.projectRoot ?? path.resolve(__dirname, ".."),
+      stack: args.stack ?? pulumi.getStack(),
+      renderDir: args.renderDir,
+    };
+    // Output-only properties must be named in the props (as undefined) for the SDK to expose them.
+    const outputOnly = Object.fromEntries(SUMMARY_KEYS.map((k) => [k, undefined]));
+    const run = new GateRun(`${name}-run`, { ...outputOnly, ...inputs }, {
+      parent: this,
+      additionalSecretOutputs: ["configHash"],
+    });
+    const outs = run as unknown as Record<string, pulumi.Output<unknown>>;
+    this.summary = pulumi
+      .all(SUMMARY_KEYS.map((k) => outs[k]))
+      .apply((vals) => Object.fromEntries(SUMMARY_KEYS.map((k, i) => [k, vals[i]])) as unknown as GateSummary);
+    this.verdict = this.summary.apply((s) => s.verdict);
+    this.registerOutputs({ summary: this.summary, verdict: this.verdict });
+  }
+}

@@ -1,0 +1,89 @@
+// Performance: open-model load at a fixed rate against `${baseUrl}${path}`; judged on tail
+// latency and error rate, and against the last passing baseline when one exists.
+// Rules, in order:
+//   - aborted (timeout, deadline, SIGINT) -> ERROR; a partial run is not a measurement.
+//   - no request got any response (all refused/reset/dropped) -> ERROR: nothing was measured.
+//   - samples < minSamples -> INCONCLUSIVE, message states the count (fault 10).
+//   - any threshold broken (maxErrorRate defaults to 1%), or p95 regressed beyond maxRegression -> FAILED.
+//   - otherwise PASSED; the measurements carry p50/p95/p99 so the gate can store a new baseline.
+import { errorOutcome, joinUrl } from "../http";
+import { compareBaseline, summarize, thresholdViolations, type BaselineComparison } from "../load";
+import { DEFAULT_MAX_IN_FLIGHT, runOpenLoad, type OpenLoadResult } from "../loadRunner";
+import type { CheckConfigOf } from "../schema";
+import type { AttemptOutcome, CheckContext, CheckDefinition } from "../types";
+
+type Config = CheckConfigOf<"performance">;
+
+/**
+ * Error rate tolerated when `thresholds.maxErrorRate` is unset: 1%. Without a default, a run in
+ * which every request answered 500 would pass on latency alone.
+ */
+export const DEFAULT_MAX_ERROR_RATE = 0.01;
+
+/** Pure: the verdict for a finished (or aborted) run. */
+export function judgePerformance(config: Config, run: OpenLoadResult, baseline?: { p95Ms: number }): AttemptOutcome {
+  const s = summarize(run.latenciesMs);
+  const errorRate = run.scheduled > 0 ? run.errors / Math.max(1, run.sent + run.dropped) : 0;
+  const measurements: Record<string, unknown> = {
+    ...s,
+    errorRate: Math.round(errorRate * 10000) / 10000,
+    errors: run.errors,
+    dropped: run.dropped,
+    scheduled: run.scheduled,
+    sent: run.sent,
+    targetRate: config.ratePerSecond,
+    achievedRate: run.elapsedMs > 0 ? Math.round((run.sent / Math.max(config.durationSeconds, run.elapsedMs / 1000)) * 100) / 100 : 0,
+    elapsedMs: run.elapsedMs,
+    maxSendLagMs: run.maxSendLagMs,
+    statusCounts: run.statusCounts,
+    errorKinds: run.errorKinds,
+    maxInFlight: DEFAULT_MAX_IN_FLIGHT,
+  };
+  const fmt = `p50 ${s.p50Ms}ms p95 ${s.p95Ms}ms p99 ${s.p99Ms}ms, errors ${(errorRate * 100).toFixed(2)}% over ${s.samples} samples`;
+  if (run.aborted) {
+    return { status: "error", message: `load run ${run.aborted.message} after ${run.sent} of ${run.scheduled} requests`, measurements };
+  }
+  if (s.samples === 0 && run.sent > 0 && Object.keys(run.statusCounts).length === 0) {
+    const kinds = Object.keys(run.errorKinds).join(", ") || "no response";
+    return { status: "error", message: `no request got a response (${kinds}); ${run.sent} sent`, measurements };
+  }
+  if (s.samples < config.minSamples) {
+    return { status: "inconclusive", message: `only ${s.samples} samples, fewer than minSamples ${config.minSamples}`, measurements };
+  }
+  const thresholds = { ...config.thresholds, maxErrorRate: config.thresholds?.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE };
+  const problems = thresholdViolations(s, errorRate, thresholds);
+  let comparison: BaselineComparison | undefined;
+  if (baseline) {
+    comparison = compareBaseline(s.p95Ms, baseline.p95Ms, config.maxRegression);
+    measurements.baseline = comparison;
+    if (comparison.regressed) {
+      problems.push(`p95 regressed ${(comparison.regression * 100).toFixed(1)}% over baseline ${comparison.baselineP95Ms}ms (max ${((config.maxRegression ?? 0) * 100).toFixed(1)}%)`);
+    }
+  } else if (config.maxRegression !== undefined) {
+    measurements.baseline = "none recorded yet";
+  }
+  if (problems.length > 0) return { status: "failed", message: `${problems.join("; ")} (${fmt})`, measurements };
+  return { status: "passed", message: fmt, measurements };
+}
+
+export const definition: CheckDefinition<"performance"> = {
+  type: "performance",
+  async attempt(config, ctx: CheckContext): Promise<AttemptOutcome> {
+    if (!ctx.baseUrl) return { status: "error", message: "baseUrl is required for a performance check" };
+    let run: OpenLoadResult;
+    try {
+      run = await runOpenLoad({
+        url: joinUrl(ctx.baseUrl, config.path),
+        ratePerSecond: config.ratePerSecond,
+        durationSeconds: config.durationSeconds,
+        signal: ctx.signal,
+        // A single request may not outlive the attempt; beyond 10 s it is a failure anyway.
+        requestTimeoutMs: Math.min(ctx.timeoutMs, 10_000),
+      });
+    } catch (err) {
+      return errorOutcome(err, "load run failed");
+    }
+    ctx.log?.(`performance ${config.name}: ${run.sent} sent, ${run.errors} errors in ${run.elapsedMs}ms`);
+    return judgePerformance(config, run, ctx.baselines?.[config.name]);
+  },
+};

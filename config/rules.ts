@@ -1,0 +1,144 @@
+// Cross-field rules, all in one place. Each takes the sections that parsed on their own, so a
+// broken section does not hide the problems of the others: the user sees every problem at once.
+import type { ZodIssue } from "zod";
+import { quantityValue } from "./sections/common";
+import { RESERVED_ENV, SECRET_ENV_NAME } from "./sections/app";
+import type { Environment, SecretKey, StackConfigValues } from "./schema";
+import type { VerificationConfig } from "../verification/schema";
+
+export interface RuleContext {
+  environment: Environment;
+  /** Secret keys that hold a value. */
+  presentSecrets: ReadonlySet<SecretKey>;
+  /** The `verification` key was set with --secret (so it may hold credentials). */
+  verificationIsSecret: boolean;
+}
+
+/** Sections as far as they parsed: a broken section keeps its valid fields (one level deep). */
+export type Parts = { [K in keyof StackConfigValues]?: Partial<NonNullable<StackConfigValues[K]>> };
+const issue = (path: Array<string | number>, message: string): ZodIssue => ({ code: "custom", path, message });
+const setSecret = (key: string) => `set it with \`pulumi config set --secret ${key} <value>\``;
+
+/** Every cross-field problem in `parts`, as custom zod issues for formatIssues. */
+export function crossFieldIssues(parts: Parts, ctx: RuleContext): ZodIssue[] {
+  return [
+    ...replicaRules(parts),
+    ...imageRules(parts, ctx),
+    ...resourceRules(parts),
+    ...envRules(parts),
+    ...gatewayRules(parts, ctx),
+    ...monitoringRules(parts, ctx),
+    ...(parts.verification?.checks && !ctx.verificationIsSecret
+      ? verificationCredentialIssues({ checks: parts.verification.checks, pushgatewayUrl: parts.verification.pushgatewayUrl })
+      : []),
+  ];
+}
+
+/** The replica floor the PDB must leave room under: HPA minimum when autoscaling, else replicas. */
+export function minimumReplicas(app: { replicas: number }, autoscaling: { enabled: boolean; minReplicas: number }): number {
+  return autoscaling.enabled ? autoscaling.minReplicas : app.replicas;
+}
+
+function replicaRules({ app, autoscaling }: Parts): ZodIssue[] {
+  const out: ZodIssue[] = [];
+  const { minReplicas, maxReplicas, enabled } = autoscaling ?? {};
+  if (minReplicas !== undefined && maxReplicas !== undefined && minReplicas > maxReplicas) {
+    out.push(issue(["autoscaling", "minReplicas"], `must be <= maxReplicas (${minReplicas} > ${maxReplicas})`));
+  }
+  const minAvailable = app?.podDisruptionBudget?.minAvailable;
+  const floor = enabled ? minReplicas : enabled === false ? app?.replicas : undefined;
+  if (minAvailable !== undefined && floor !== undefined) {
+    const source = enabled ? "autoscaling.minReplicas" : "app.replicas";
+    if (minAvailable >= floor) {
+      out.push(issue(["app", "podDisruptionBudget", "minAvailable"], `must be < ${source} (${minAvailable} >= ${floor}): it would block every voluntary eviction`));
+    }
+  }
+  return out;
+}
+
+function imageRules({ app }: Parts, ctx: RuleContext): ZodIssue[] {
+  if (!app?.image || ctx.environment !== "production") return [];
+  const { tag, digest } = app.image;
+  if (!tag && !digest) return [issue(["app", "image"], "needs a tag or a digest in production")];
+  if (tag === "latest" && !digest) return [issue(["app", "image", "tag"], 'must not be "latest" in production: pin a version tag or a digest')];
+  if (tag === "latest") return [issue(["app", "image", "tag"], 'must not be "latest" in production, even beside a digest')];
+  return [];
+}
+
+function resourceRules({ app }: Parts): ZodIssue[] {
+  if (!app?.resources) return [];
+  const { requests, limits } = app.resources;
+  return (["cpu", "memory"] as const)
+    .filter((k) => quantityValue(requests[k]) > quantityValue(limits[k]))
+    .map((k) => issue(["app", "resources", "requests", k], `must be <= limits.${k} (${requests[k]} > ${limits[k]})`));
+}
+
+function envRules({ app }: Parts): ZodIssue[] {
+  if (!app?.env) return [];
+  return Object.keys(app.env).flatMap((name) => {
+    if ((RESERVED_ENV as readonly string[]).includes(name)) {
+      return [issue(["app", "env", name], "is set by the program from the secret keys databaseUrl/apiToken")];
+    }
+    if (SECRET_ENV_NAME.test(name)) {
+      return [issue(["app", "env", name], "looks like a secret, but app.env goes into a plain ConfigMap: use the secret keys databaseUrl/apiToken")];
+    }
+    return [];
+  });
+}
+
+function gatewayRules({ gateway }: Parts, ctx: RuleContext): ZodIssue[] {
+  const out: ZodIssue[] = [];
+  const { issuer, acmeEmail } = gateway?.tls ?? {};
+  if (!issuer) return out;
+  if (issuer.startsWith("acme-") && !acmeEmail) out.push(issue(["gateway", "tls", "acmeEmail"], `is required when tls.issuer is "${issuer}"`));
+  if (ctx.environment === "production" && issuer !== "acme-production") {
+    out.push(issue(["gateway", "tls", "issuer"], `must be "acme-production" in production (browsers do not trust "${issuer}")`));
+  }
+  const perTry = gateway?.retries?.perTryTimeoutSeconds;
+  const timeout = gateway?.timeoutSeconds;
+  if (perTry !== undefined && timeout !== undefined && perTry > timeout) {
+    out.push(issue(["gateway", "retries", "perTryTimeoutSeconds"], `must be <= timeoutSeconds (${perTry} > ${timeout})`));
+  }
+  return out;
+}
+
+function monitoringRules({ monitoring }: Parts, ctx: RuleContext): ZodIssue[] {
+  // dev renders manifests to disk in plaintext, so it holds no secrets; bundled Grafana there
+  // runs without a managed admin password (see docs/config.md).
+  if (monitoring?.mode !== "bundled" || ctx.environment === "dev") return [];
+  if (ctx.presentSecrets.has("grafanaAdminPassword")) return [];
+  return [issue(["grafanaAdminPassword"], `is required when monitoring.mode is "bundled" in ${ctx.environment}: ${setSecret("agent-cellphone-v2:grafanaAdminPassword")}`)];
+}
+
+const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
+
+function urlHasPassword(u: string): boolean {
+  try {
+    return new URL(u).password !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Credentials in a verification config that was not set with --secret would land in plaintext
+ * state; name each one with the `--secret --path` command that fixes it.
+ */
+export function verificationCredentialIssues(v: Pick<VerificationConfig, "checks" | "pushgatewayUrl">): ZodIssue[] {
+  const out: ZodIssue[] = [];
+  const flag = (path: Array<string | number>, what: string) =>
+    out.push(issue(["verification", ...path], `holds ${what}: set it with \`pulumi config set --secret --path\` so the verification key is secret`));
+  v.checks.forEach((c, i) => {
+    for (const [k, val] of Object.entries(c)) {
+      if (typeof val === "string" && /url$/i.test(k) && urlHasPassword(val)) flag(["checks", i, k], "a URL password");
+    }
+    if (c.type === "external") c.targets.forEach((t, j) => urlHasPassword(t.url) && flag(["checks", i, "targets", j, "url"], "a URL password"));
+    if (c.type === "api") {
+      c.endpoints.forEach((e, j) =>
+        Object.keys(e.headers ?? {}).forEach((h) => SECRET_HEADER.test(h) && flag(["checks", i, "endpoints", j, "headers", h], "a credential header")),
+      );
+    }
+  });
+  if (v.pushgatewayUrl && urlHasPassword(v.pushgatewayUrl)) flag(["pushgatewayUrl"], "a URL password");
+  return out;
+}

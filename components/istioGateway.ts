@@ -1,37 +1,18 @@
 // Public HTTPS entry for the app: an Istio Gateway (HTTPS with HTTP redirected), the route to the
 // app Service, traffic policy, strict mTLS in the app namespace, and the certificate behind it.
+// The objects come from components/specs/gatewaySpecs.ts; this class only registers them.
 import * as pulumi from "@pulumi/pulumi";
+import * as kubernetes from "@pulumi/kubernetes";
+import { resolveGatewayOptions, type GatewayBaseArgs } from "./specs/gatewayOptions";
+import { buildGatewayObjects, GATEWAY_KINDS, GATEWAY_ROLES, type CrObject, type GatewayRole } from "./specs/gatewaySpecs";
 
-/** TLS issuance for the public host. */
-export interface GatewayTlsArgs {
-  /** Which cert-manager ClusterIssuer signs the certificate. ACME issuers need `acmeEmail`. */
-  issuer: "acme-staging" | "acme-production" | "self-signed";
-  /** ACME account e-mail; required for the two ACME issuers. Default: none. */
-  acmeEmail?: string;
-  /** Install cert-manager itself (Helm chart from the internet). Default: false. */
-  installCertManager?: boolean;
-}
+export type { GatewayTlsArgs, TlsIssuer } from "./specs/gatewayOptions";
 
-export interface IstioGatewayArgs {
-  /** App name; prefixes every object name. */
-  appName: string;
+export interface IstioGatewayArgs extends GatewayBaseArgs {
   /** Namespace of the app, its route and its PeerAuthentication. */
   namespace: pulumi.Input<string>;
-  /** Public host name served over HTTPS. */
-  host: string;
   /** Name of the app's ClusterIP Service. */
   serviceName: pulumi.Input<string>;
-  /** Port of the app's Service. */
-  servicePort: number;
-  /** Namespace of the ingress gateway pods, where the certificate Secret must live. Default: "istio-system". */
-  gatewayNamespace?: string;
-  /** Labels selecting the ingress gateway pods. Default: { istio: "ingressgateway" }. */
-  gatewaySelector?: Record<string, string>;
-  tls: GatewayTlsArgs;
-  /** Whole-request timeout on the route. Default: 15. */
-  timeoutSeconds?: number;
-  /** Retries on the route. Default: 3 attempts, 5 s per try. */
-  retries?: { attempts?: number; perTryTimeoutSeconds?: number };
 }
 
 export class IstioGateway extends pulumi.ComponentResource {
@@ -44,10 +25,38 @@ export class IstioGateway extends pulumi.ComponentResource {
 
   constructor(name: string, args: IstioGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("acv2:gateway:IstioGateway", name, {}, opts);
-    // Placeholder until the builders land; the interface above is the agreed contract.
-    this.publicUrl = pulumi.output(`https://${args.host}`);
-    this.gatewayName = pulumi.output(`${args.appName}-gateway`);
-    this.certificateSecretName = pulumi.output(`${args.appName}-tls`);
+    // Validate before anything is registered, so a bad arg fails the program with one message.
+    const o = resolveGatewayOptions(args);
+    const objects = pulumi
+      .all([args.namespace, args.serviceName])
+      .apply(([namespace, serviceName]) => buildGatewayObjects(o, { namespace, serviceName }));
+
+    const certManager = o.tls.installCertManager ? this.installCertManager(name) : undefined;
+    const registered = {} as Record<GatewayRole, kubernetes.apiextensions.CustomResource>;
+    for (const role of GATEWAY_ROLES) {
+      // Only metadata and spec wait for the namespace and Service.
+      const obj = objects.apply((all) => all[role]);
+      const dependsOn = certManager && (role === "issuer" || role === "certificate") ? [certManager] : [];
+      registered[role] = new kubernetes.apiextensions.CustomResource(
+        `${name}-${role}`,
+        { ...GATEWAY_KINDS[role], metadata: obj.apply((x: CrObject) => x.metadata), spec: obj.apply((x: CrObject) => x.spec) },
+        { parent: this, dependsOn },
+      );
+    }
+
+    this.publicUrl = pulumi.output(`https://${o.host}`);
+    this.gatewayName = registered.gateway.metadata.apply((m) => m.name);
+    this.certificateSecretName = pulumi.output(o.names.certificateSecret);
     this.registerOutputs({ publicUrl: this.publicUrl, gatewayName: this.gatewayName, certificateSecretName: this.certificateSecretName });
+  }
+
+  /**
+   * Loaded only here: the package's provider plugin installs a Helm chart from the internet, which
+   * dev and tests must never touch.
+   */
+  private installCertManager(name: string): pulumi.Resource {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CertManager } = require("@pulumi/kubernetes-cert-manager") as typeof import("@pulumi/kubernetes-cert-manager");
+    return new CertManager(`${name}-cert-manager`, { installCRDs: true, helmOptions: { namespace: "cert-manager", createNamespace: true } }, { parent: this });
   }
 }

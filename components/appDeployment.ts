@@ -1,0 +1,91 @@
+// The app itself: Namespace, ServiceAccount, env ConfigMap/Secret, Deployment, Service, PDB and
+// NetworkPolicies. Specs come from pure builders in specs/; this class only registers them.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveAppOptions, type AppDeploymentArgs } from "./specs/appOptions";
+import { buildDeploymentSpec, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
+import { SERVICE_PORT, buildNamespaceLabels, buildNetworkPolicies, buildPdbSpec, buildServiceSpec } from "./specs/appPolicies";
+
+export type { AppDeploymentArgs } from "./specs/appOptions";
+
+export class AppDeployment extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly deploymentName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  /** Port of the ClusterIP Service (80, forwarding to the container's `http` port). */
+  public readonly servicePort: number;
+  /** Container port serving /health and /metrics. */
+  public readonly containerPort: number;
+  public readonly imageRef: pulumi.Output<string>;
+  /** sha256 of the Deployment spec; secret when the spec carries a secret-derived checksum. */
+  public readonly specHash: pulumi.Output<string>;
+  /** Selector labels of the app pods (stable for the Deployment's life). */
+  public readonly labels: Record<string, string>;
+
+  constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("acv2:app:AppDeployment", name, {}, opts);
+    const o = resolveAppOptions(args);
+    const child = { parent: this };
+    const meta = (objName: string, namespace: pulumi.Input<string>) => ({ name: objName, namespace, labels: o.labels });
+
+    const ns = o.createNamespace
+      ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: o.namespace, labels: buildNamespaceLabels(o) } }, child)
+      : undefined;
+    const namespace: pulumi.Output<string> = ns ? ns.metadata.name : pulumi.output(o.namespace);
+
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-serviceaccount`, {
+      metadata: meta(o.name, namespace),
+      automountServiceAccountToken: false,
+    }, child);
+
+    const names = envSourceNames(o);
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(names.configMap, namespace), data: o.env }, child);
+    const hasSecretEnv = Object.keys(o.secretEnv).length > 0;
+    const secret = hasSecretEnv
+      ? new k8s.core.v1.Secret(`${name}-secret`, {
+          metadata: meta(names.secret, namespace),
+          type: "Opaque",
+          // stringData keeps the values as the secret Outputs they arrived as.
+          stringData: o.secretEnv,
+        }, child)
+      : undefined;
+
+    // The hash covers secret values, so it is kept secret: a bare sha256 of a short password
+    // could be brute-forced offline from state or rendered manifests.
+    const checksum = pulumi
+      .all([pulumi.output(o.env), pulumi.output(o.secretEnv)])
+      .apply(([env, sec]) => sha256Hex(canonicalJson({ env, secret: sec })));
+    const spec = buildDeploymentSpec(o, hasSecretEnv ? pulumi.secret(checksum) : checksum);
+
+    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
+      metadata: meta(o.name, namespace),
+      spec,
+    }, { ...child, dependsOn: [sa, configMap, ...(secret ? [secret] : [])] });
+
+    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(o.name, namespace), spec: buildServiceSpec(o) }, child);
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(o.name, namespace), spec: buildPdbSpec(o) }, child);
+    for (const policy of buildNetworkPolicies(o)) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${policy.role}`, {
+        metadata: meta(`${o.name}-${policy.role}`, namespace),
+        spec: policy.spec,
+      }, child);
+    }
+
+    this.namespace = namespace;
+    this.deploymentName = deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.servicePort = SERVICE_PORT;
+    this.containerPort = o.port;
+    this.imageRef = pulumi.output(o.imageRef);
+    this.specHash = pulumi.output(spec).apply((s) => sha256Hex(canonicalJson(s)));
+    this.labels = o.selectorLabels;
+    this.registerOutputs({
+      namespace: this.namespace,
+      deploymentName: this.deploymentName,
+      serviceName: this.serviceName,
+      imageRef: this.imageRef,
+      specHash: this.specHash,
+      labels: this.labels,
+    });
+  }
+}

@@ -35,8 +35,11 @@ export function parseConfigText(text: string, source: string, overrides: ConfigO
     raw = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
   } catch (err) {
     if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+      const offset = err.pos?.[0];
+      const where = offset === undefined ? "" : (() => {
+        const before = text.slice(0, offset);
+        return ` at line ${before.split("\n").length}, column ${offset - before.lastIndexOf("\n")}`;
+      })();
       throw new ConfigError([`${source}: not valid YAML or JSON${where} (${err.code})`]);
     }
     throw new ConfigError([`${source}: could not be parsed`]);
@@ -48,7 +51,7 @@ export function parseConfigText(text: string, source: string, overrides: ConfigO
   const parsed = verificationSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
-      const fromFlag = overrides.baseUrl !== undefined && issue.path.length === 1 && issue.path[0] === "baseUrl" && issue.code !== "custom";
+      const fromFlag = overrides.baseUrl !== undefined && issue.path.length === 1 && issue.path[0] === "baseUrl";
       return fromFlag ? formatIssues([issue], "--base-url: ")[0].replace("--base-url: baseUrl: ", "--base-url: ") : formatIssues([issue], `${source}: `)[0];
     });
     throw new ConfigFileError(lines, raw);

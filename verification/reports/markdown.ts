@@ -19,7 +19,12 @@ const VERDICT: Record<SuiteReport["status"], string> = {
 
 /** Pure: text safe inside one table cell (no pipes breaking columns, no line breaks). */
 export function cell(text: string): string {
-  return String(text).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>").replace(/</g, "&lt;");
+  return String(text)
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "")
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;")
+    .replace(/\r?\n/g, "<br>");
 }
 
 export function formatDuration(ms: number): string {

@@ -1,38 +1,38 @@
 // Metrics and alerts for the app: our own Prometheus + Grafana ("bundled"), objects for an
-// existing kube-prometheus-stack ("operator"), or nothing ("none").
+// existing kube-prometheus-stack ("operator"), or nothing ("none"). The objects come from
+// components/specs/monitoring*.ts; this class only registers them.
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { resolveMonitoringOptions, type MonitoringBaseArgs, type MonitoringMode } from "./specs/monitoringOptions";
+import { adminSecretShell, buildMonitoringObjects, GRAFANA_PASSWORD_KEY, monitoringPlan, needsAdminSecret, type PlannedObject } from "./specs/monitoringObjects";
+import { clusterHost, PROMETHEUS_PORT } from "./specs/monitoringPrometheus";
+import { GRAFANA_PORT } from "./specs/monitoringGrafana";
+import type { K8sObject } from "./specs/monitoringPosture";
 
-export type MonitoringMode = "bundled" | "operator" | "none";
+export type { MonitoringAlertArgs, MonitoringMode, GrafanaAuth, MonitoringImages } from "./specs/monitoringOptions";
 
-export interface MonitoringAlertArgs {
-  /** 5xx share of requests over 5 minutes that fires the error-rate alert. Default: 0.05. */
-  errorRateRatio?: number;
-  /** p95 request latency in seconds that fires the latency alert. Default: 0.5. */
-  p95LatencySeconds?: number;
-}
-
-export interface MonitoringArgs {
-  mode: MonitoringMode;
+export interface MonitoringArgs extends MonitoringBaseArgs {
   /** Namespace for the monitoring objects (the app's namespace). */
   namespace: pulumi.Input<string>;
-  /** App name: the Prometheus job name and the prefix of every object name. */
-  appName: string;
-  /** Labels on the app pods. */
-  appLabels: Record<string, string>;
-  /** Container port serving /metrics. */
-  appPort: number;
-  /** Scrape interval. Default: 5. */
-  scrapeIntervalSeconds?: number;
-  /** Prometheus TSDB retention (bundled). Default: "15d". */
-  retention?: string;
-  /** Name of the app's HorizontalPodAutoscaler, for the at-maximum alert. Default: appName. */
-  hpaName?: string;
-  /** HPA maxReplicas, shown on the dashboard. */
-  maxReplicas: number;
-  /** Grafana admin password (secret); required for bundled. Default: none. */
+  /** Grafana admin password (secret); required for bundled unless grafanaAuth is "anonymous-viewer". Default: none. */
   grafanaAdminPassword?: pulumi.Input<string>;
-  alerts?: MonitoringAlertArgs;
 }
+
+type Fields = Record<string, pulumi.Output<unknown>>;
+type Register = (name: string, p: PlannedObject, fields: Fields, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/** One constructor per kind the builders emit; a new kind fails loudly here, not in the cluster. */
+const REGISTER: Record<string, Register> = {
+  ConfigMap: (n, _p, f, o) => new k8s.core.v1.ConfigMap(n, f as k8s.core.v1.ConfigMapArgs, o),
+  Service: (n, _p, f, o) => new k8s.core.v1.Service(n, f as k8s.core.v1.ServiceArgs, o),
+  ServiceAccount: (n, _p, f, o) => new k8s.core.v1.ServiceAccount(n, f as k8s.core.v1.ServiceAccountArgs, o),
+  Deployment: (n, _p, f, o) => new k8s.apps.v1.Deployment(n, f as k8s.apps.v1.DeploymentArgs, o),
+  Role: (n, _p, f, o) => new k8s.rbac.v1.Role(n, f as k8s.rbac.v1.RoleArgs, o),
+  RoleBinding: (n, _p, f, o) => new k8s.rbac.v1.RoleBinding(n, f as unknown as k8s.rbac.v1.RoleBindingArgs, o),
+  NetworkPolicy: (n, _p, f, o) => new k8s.networking.v1.NetworkPolicy(n, f as k8s.networking.v1.NetworkPolicyArgs, o),
+  ServiceMonitor: (n, p, f, o) => new k8s.apiextensions.CustomResource(n, { apiVersion: p.apiVersion, kind: p.kind, ...f }, o),
+  PrometheusRule: (n, p, f, o) => new k8s.apiextensions.CustomResource(n, { apiVersion: p.apiVersion, kind: p.kind, ...f }, o),
+};
 
 export class Monitoring extends pulumi.ComponentResource {
   public readonly mode: pulumi.Output<MonitoringMode>;
@@ -43,10 +43,37 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("acv2:monitoring:Monitoring", name, {}, opts);
-    // Placeholder until the builders land; the interface above is the agreed contract.
-    this.mode = pulumi.output(args.mode);
-    this.prometheusUrl = pulumi.output(undefined);
-    this.grafanaUrl = pulumi.output(undefined);
+    // Validate before anything is registered; only the presence of the password is looked at.
+    const o = resolveMonitoringOptions(args, args.grafanaAdminPassword !== undefined);
+    const namespace = pulumi.output(args.namespace);
+    const objects = namespace.apply((ns) => buildMonitoringObjects(o, ns));
+
+    let adminSecret: k8s.core.v1.Secret | undefined;
+    if (needsAdminSecret(o)) {
+      const shell = adminSecretShell(o);
+      adminSecret = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+          metadata: { ...shell.metadata, namespace: args.namespace },
+          type: shell.type,
+          // stringData straight from the Output, wrapped so it stays secret even if given plain.
+          stringData: { [GRAFANA_PASSWORD_KEY]: pulumi.secret(args.grafanaAdminPassword as pulumi.Input<string>) },
+        },
+        { parent: this },
+      );
+    }
+
+    for (const p of monitoringPlan(o)) {
+      const obj = objects.apply((all): K8sObject => all[p.role]);
+      const fields: Fields = Object.fromEntries(p.fields.map((f) => [f, obj.apply((x) => x[f])]));
+      const dependsOn = adminSecret && p.role === "grafana" ? [adminSecret] : [];
+      REGISTER[p.kind](`${name}-${p.role}`, p, fields, { parent: this, dependsOn });
+    }
+
+    const bundled = o.mode === "bundled";
+    this.mode = pulumi.output(o.mode);
+    this.prometheusUrl = bundled ? namespace.apply((ns) => `http://${clusterHost(o.names.prometheus, ns)}:${PROMETHEUS_PORT}`) : pulumi.output(undefined);
+    this.grafanaUrl = bundled ? namespace.apply((ns) => `http://${clusterHost(o.names.grafana, ns)}:${GRAFANA_PORT}`) : pulumi.output(undefined);
     this.registerOutputs({ mode: this.mode, prometheusUrl: this.prometheusUrl, grafanaUrl: this.grafanaUrl });
   }
 }

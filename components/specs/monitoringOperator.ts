@@ -1,0 +1,40 @@
+// Objects for an existing kube-prometheus-stack: it scrapes through the ServiceMonitor, loads the
+// PrometheusRule, and its Grafana sidecar picks up ConfigMaps labelled `grafana_dashboard: "1"`.
+import type { MonitoringOptions } from "./monitoringOptions";
+import type { K8sObject } from "./monitoringPosture";
+import { buildRuleGroup, scrapeTimeout } from "./monitoringPrometheus";
+import { dashboardFileName, renderDashboard } from "./monitoringGrafana";
+import { metricsServiceLabels } from "./monitoringWorkloads";
+
+export const OPERATOR_API = "monitoring.coreos.com/v1";
+
+export function buildOperatorObjects(o: MonitoringOptions, namespace: string): Record<string, K8sObject> {
+  const selectable = { ...o.operatorSelectorLabels, "app.kubernetes.io/part-of": o.appName, "app.kubernetes.io/managed-by": "pulumi" };
+  const interval = `${o.scrapeIntervalSeconds}s`;
+  return {
+    "service-monitor": {
+      apiVersion: OPERATOR_API,
+      kind: "ServiceMonitor",
+      metadata: { name: o.appName, labels: selectable },
+      spec: {
+        // job = the Service's app.kubernetes.io/name (the app name), so `up{job="<app>"}` matches bundled mode.
+        jobLabel: "app.kubernetes.io/name",
+        selector: { matchLabels: metricsServiceLabels(o) },
+        namespaceSelector: { matchNames: [namespace] },
+        endpoints: [{ port: "http-metrics", path: "/metrics", interval, scrapeTimeout: scrapeTimeout(o) }],
+      },
+    },
+    "prometheus-rule": {
+      apiVersion: OPERATOR_API,
+      kind: "PrometheusRule",
+      metadata: { name: o.appName, labels: selectable },
+      spec: { groups: [buildRuleGroup(o, namespace)] },
+    },
+    "grafana-dashboard": {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: o.names.grafanaDashboards, labels: { grafana_dashboard: "1", "app.kubernetes.io/part-of": o.appName } },
+      data: { [dashboardFileName(o)]: renderDashboard(o, namespace) },
+    },
+  };
+}

@@ -26,7 +26,7 @@ export interface CliSpawnOptions {
 /** Runs `node -r ts-node/register/transpile-only verification/cli.ts ...args` from the repo root. */
 export function runCli(args: string[], opts: CliSpawnOptions = {}): Promise<CliRun> {
   const started = Date.now();
-  const env = { ...process.env, CI: "true", ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", ...opts.env };
   delete env.GITHUB_STEP_SUMMARY;
   if (opts.env?.GITHUB_STEP_SUMMARY) env.GITHUB_STEP_SUMMARY = opts.env.GITHUB_STEP_SUMMARY;
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "verification/cli.ts", ...args], {

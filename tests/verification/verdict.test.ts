@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { decided, policyOf, verdictOf, type AttemptRecord } from "../../verification/verdict";
 import { config } from "./helpers";
 
-const a = (status: AttemptRecord["status"], message = status): AttemptRecord => ({ status, message, durationMs: 5, measurements: { tag: message } });
+const a = (status: AttemptRecord["status"], message: string = status): AttemptRecord => ({ status, message, durationMs: 5, measurements: { tag: message } });
 const limits = (failureLimit = 0, consecutiveErrorLimit = 0, count = 1) => ({ failureLimit, consecutiveErrorLimit, count });
 
 describe("verdict: policy defaults", () => {

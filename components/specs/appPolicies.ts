@@ -100,3 +100,12 @@ export function buildNetworkPolicies(o: AppOptions): NamedPolicy[] {
     { role: "allow", spec: { podSelector, policyTypes: ["Ingress", "Egress"], ingress, egress } },
   ];
 }
+
+/**
+ * Who scrapes the app in each monitoring mode. Bundled Prometheus belongs to the Monitoring
+ * component, which registers its own narrow allow (its pod labels are its business); the
+ * operator's Prometheus lives in its own namespace; `none` scrapes nothing.
+ */
+export function metricsPeersFor(mode: "bundled" | "operator" | "none", opts: { prometheusNamespace: string }): MetricsPeer[] {
+  return mode === "operator" ? [{ namespace: opts.prometheusNamespace }] : [];
+}

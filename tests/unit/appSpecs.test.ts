@@ -63,8 +63,8 @@ describe("app spec builders: defaults", () => {
   });
 
   it("uses Always pull only for a mutable latest image", () => {
-    assert.strictEqual(buildPodSpec(opts({ image: { repository: "r/x" } })).containers[0].imagePullPolicy, "Always");
-    assert.strictEqual(buildPodSpec(opts()).containers[0].imagePullPolicy, "IfNotPresent");
+    assert.strictEqual(plain(buildPodSpec(opts({ image: { repository: "r/x" } }))).containers[0].imagePullPolicy, "Always");
+    assert.strictEqual(plain(buildPodSpec(opts())).containers[0].imagePullPolicy, "IfNotPresent");
   });
 
   it("exposes a ClusterIP Service on 80 named http", () => {

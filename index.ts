@@ -1,0 +1,119 @@
+// The program: load the stack config once, then wire components. No logic lives here; every
+// decision sits in config/ (what is valid) or components/ (what gets built).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "./config/load";
+import { AppDeployment } from "./components/appDeployment";
+import { Autoscaler } from "./components/autoscaler";
+import { IstioGateway } from "./components/istioGateway";
+import { Monitoring } from "./components/monitoring";
+import { VerificationGate } from "./components/verificationGate";
+import { metricsPeersFor } from "./components/specs/appPolicies";
+
+// Throws one ConfigError listing every problem before anything is registered.
+const cfg = loadStackConfig();
+const { app: appCfg, autoscaling, gateway: gatewayCfg, monitoring: monitoringCfg, kubernetes } = cfg;
+
+// Render mode writes manifests instead of applying them; the dev stack uses it with KUBECONFIG unset.
+const provider = new k8s.Provider("k8s", {
+  renderYamlToDirectory: kubernetes.renderYamlToDirectory,
+  context: kubernetes.context,
+  namespace: kubernetes.namespace,
+});
+const opts: pulumi.ComponentResourceOptions = { providers: [provider] };
+
+const app = new AppDeployment("app", {
+  name: appCfg.name,
+  namespace: appCfg.namespace ?? appCfg.name,
+  createNamespace: appCfg.createNamespace,
+  istioInjection: appCfg.istioInjection,
+  image: appCfg.image,
+  replicas: appCfg.replicas,
+  autoscaling: autoscaling.enabled ? { minReplicas: autoscaling.minReplicas, maxReplicas: autoscaling.maxReplicas } : undefined,
+  port: appCfg.port,
+  resources: appCfg.resources,
+  env: appCfg.env,
+  secretEnv: {
+    ...(cfg.secrets.databaseUrl ? { DATABASE_URL: cfg.secrets.databaseUrl } : {}),
+    ...(cfg.secrets.apiToken ? { API_TOKEN: cfg.secrets.apiToken } : {}),
+  },
+  progressDeadlineSeconds: appCfg.progressDeadlineSeconds,
+  revisionHistoryLimit: appCfg.revisionHistoryLimit,
+  pdbMinAvailable: appCfg.podDisruptionBudget.minAvailable,
+  instance: cfg.stack,
+  network: {
+    gatewayNamespace: gatewayCfg.gatewayNamespace,
+    gatewaySelector: gatewayCfg.gatewaySelector,
+    metricsPeers: metricsPeersFor(monitoringCfg.mode, { prometheusNamespace: monitoringCfg.prometheusNamespace }),
+    database: appCfg.database,
+  },
+}, opts);
+
+const autoscaler = autoscaling.enabled
+  ? new Autoscaler("autoscaler", {
+      namespace: app.namespace,
+      deploymentName: app.deploymentName,
+      hpaName: appCfg.name,
+      minReplicas: autoscaling.minReplicas,
+      maxReplicas: autoscaling.maxReplicas,
+      targetCpuUtilization: autoscaling.targetCpuUtilization,
+      targetMemoryUtilization: autoscaling.targetMemoryUtilization,
+      scaleDownStabilizationSeconds: autoscaling.scaleDownStabilizationSeconds,
+    }, opts)
+  : undefined;
+
+const gateway = new IstioGateway("gateway", {
+  appName: appCfg.name,
+  namespace: app.namespace,
+  host: gatewayCfg.host,
+  serviceName: app.serviceName,
+  servicePort: app.servicePort,
+  gatewayNamespace: gatewayCfg.gatewayNamespace,
+  gatewaySelector: gatewayCfg.gatewaySelector,
+  tls: gatewayCfg.tls,
+  timeoutSeconds: gatewayCfg.timeoutSeconds,
+  retries: gatewayCfg.retries,
+}, opts);
+
+const monitoring = new Monitoring("monitoring", {
+  mode: monitoringCfg.mode,
+  namespace: app.namespace,
+  appName: appCfg.name,
+  appLabels: app.labels,
+  appPort: app.containerPort,
+  scrapeIntervalSeconds: monitoringCfg.scrapeIntervalSeconds,
+  retention: monitoringCfg.retention,
+  hpaName: autoscaler ? appCfg.name : undefined,
+  maxReplicas: autoscaling.enabled ? autoscaling.maxReplicas : appCfg.replicas,
+  grafanaAdminPassword: cfg.secrets.grafanaAdminPassword,
+  // Only dev may lack the password (the loader requires it elsewhere): dev holds no secrets
+  // because render mode writes them to disk, so its Grafana is read-only without a login.
+  grafanaAuth: cfg.secrets.grafanaAdminPassword ? "admin-password" : "anonymous-viewer",
+  alerts: monitoringCfg.alerts,
+}, opts);
+
+// ---- Verification gate: registered LAST, after every other component ----------------------
+// It runs the suite against what the components above deployed and fails `pulumi up` when a
+// blocking check does not pass. It re-runs when the image, the Deployment spec or its own config
+// changes (the triggers below).
+const gate = cfg.verification.display.enabled
+  ? new VerificationGate("verification", {
+      config: cfg.verification.value,
+      imageRef: app.imageRef,
+      specHash: app.specHash,
+      target: { namespace: app.namespace, deployment: app.deploymentName },
+      stack: cfg.stack,
+      renderDir: kubernetes.renderYamlToDirectory,
+    }, { ...opts, dependsOn: [app, gateway, monitoring, ...(autoscaler ? [autoscaler] : [])] })
+  : undefined;
+// ---- end of verification gate ---------------------------------------------------------------
+
+export const publicUrl = gateway.publicUrl;
+export const namespace = app.namespace;
+export const deploymentName = app.deploymentName;
+export const imageRef = app.imageRef;
+export const grafanaUrl = monitoring.grafanaUrl;
+export const monitoringMode = monitoring.mode;
+/** What the gate will check (names and types; credentials masked when the config is secret). */
+export const verificationPlan = cfg.verification.display.checks.map((c) => `${c.name} (${c.type})`);
+export const verification = gate ? gate.summary : undefined;

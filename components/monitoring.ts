@@ -56,7 +56,8 @@ export class Monitoring extends pulumi.ComponentResource {
         {
           metadata: { ...shell.metadata, namespace: args.namespace },
           type: shell.type,
-          // stringData straight from the Output, wrapped so it stays secret even if given plain.
+          // Straight from the Output into stringData; wrapped here too (the SDK also wraps Secret data)
+          // so it is secret before it reaches any other code, even when given as a plain string.
           stringData: { [GRAFANA_PASSWORD_KEY]: pulumi.secret(args.grafanaAdminPassword as pulumi.Input<string>) },
         },
         { parent: this },

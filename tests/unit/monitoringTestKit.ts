@@ -17,7 +17,7 @@ const MODEL_MODULES: Record<string, string> = {
 };
 
 type Model = new (o: unknown) => { validate(): void };
-export type Validate = (obj: { apiVersion: string; kind: string }) => void;
+export type Validate = <T extends { apiVersion: string; kind: string }>(obj: T) => void;
 
 /** Validates an object against its upstream schema; throws naming the failing path. */
 export async function loadValidator(): Promise<Validate> {

@@ -51,7 +51,9 @@ export class AppDeployment extends pulumi.ComponentResource {
       : undefined;
 
     // The hash covers secret values, so it is kept secret: a bare sha256 of a short password
-    // could be brute-forced offline from state or rendered manifests.
+    // could be brute-forced offline from state. The SDK lifts a nested secret to its top-level
+    // input, so with secrets present the whole Deployment spec is secret in state and preview
+    // diffs (`pulumi preview --show-secrets` shows it); dev, which holds no secrets, stays plain.
     const checksum = pulumi
       .all([pulumi.output(o.env), pulumi.output(o.secretEnv)])
       .apply(([env, sec]) => sha256Hex(canonicalJson({ env, secret: sec })));

@@ -23,6 +23,8 @@ export interface RegisteredResource {
   parent?: string;
   /** Type token of the parent resource. */
   parentType?: string;
+  /** Provider reference (`<urn>::<id>`) a custom resource was registered with. */
+  provider?: string;
 }
 
 export interface ProgramRun {
@@ -47,6 +49,8 @@ export interface RunOptions {
   secretKeys?: string[];
   /** Program entry point. Default: index.ts at the project root. */
   entry?: string;
+  /** Re-evaluate every project module, not just the entry. Default: false. */
+  freshModules?: boolean;
 }
 
 /** Thrown when the program fails; carries what was registered before the failure. */
@@ -74,11 +78,15 @@ export function defaultSecrets(stack: string): Record<string, string> {
 
 const encode = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
-function clearProjectModules(): void {
+/**
+ * Forgets project modules so the next require evaluates the program again. Only the entry is
+ * dropped by default: the modules it imports are pure (no registration at import time), and
+ * recompiling them through ts-node for every run would make each run cost seconds.
+ */
+function clearProjectModules(entry: string, all: boolean): void {
   for (const file of Object.keys(require.cache)) {
-    if (file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}harness${path.sep}`)) {
-      delete require.cache[file];
-    }
+    const project = file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}harness${path.sep}`);
+    if (file === entry || (all && project)) delete require.cache[file];
   }
 }
 
@@ -128,6 +136,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
       inputs: {},
       parent: parentUrn ? nameFromUrn(parentUrn) : undefined,
       parentType: parentUrn ? typeFromUrn(parentUrn) : undefined,
+      provider: req.getProvider() || undefined,
     };
     resources.push(entry);
     entry.inputs = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]) as Record<string, unknown>;
@@ -147,11 +156,12 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
   const secretKeys = [...Object.keys(secrets), ...(options.secretKeys ?? [])].map((k) => `${PROJECT}:${k}`);
   pulumi.runtime.setAllConfig(config, secretKeys);
 
-  clearProjectModules();
+  const entry = options.entry ?? path.join(ROOT, "index.ts");
+  clearProjectModules(entry, options.freshModules ?? false);
   const started = performance.now();
   let program: Record<string, unknown>;
   try {
-    program = require(options.entry ?? path.join(ROOT, "index.ts"));
+    program = require(entry);
   } catch (err) {
     throw new ProgramError(err, resources);
   }
@@ -177,5 +187,17 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getProvider(): string;
   getObject(): unknown;
+}
+
+const runs = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * The default run of a stack (stack file + default canary secrets), evaluated once per mocha
+ * process and shared by every test file that only reads it.
+ */
+export function cachedRun(stack: string): Promise<ProgramRun> {
+  if (!runs.has(stack)) runs.set(stack, runProgram(stack));
+  return runs.get(stack)!;
 }

@@ -1,11 +1,13 @@
 // kube-state-metrics for the bundled stack: the source of the HPA and restart series the alerts
 // use. It is the one monitoring pod with API credentials, and they reach only the app namespace.
 import type { MonitoringOptions } from "./monitoringOptions";
-import { clusterIpService, probes, restrictedDeployment, type K8sObject, type Resources } from "./monitoringPosture";
+import { clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
 import { KSM_PORT } from "./monitoringPrometheus";
 import { componentLabels } from "./monitoringWorkloads";
 
 export const KSM_UID = 65534;
+/** The policy pack's waiver annotation (policy/posture.ts). */
+export const POSTURE_WAIVER = "posture.acv2.io/waive";
 export const KSM_TELEMETRY_PORT = 8081;
 export const KSM_RESOURCES: Resources = { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } };
 /** Only what the alerts and the dashboard read. */
@@ -29,6 +31,7 @@ export function buildKsmObjects(o: MonitoringOptions, namespace: string): Record
       { name: "http-telemetry", containerPort: KSM_TELEMETRY_PORT, protocol: "TCP" },
     ],
     resources: KSM_RESOURCES,
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
     ...probes({ live: { path: "/livez", port: KSM_PORT }, ready: { path: "/readyz", port: KSM_TELEMETRY_PORT } }),
   };
   return {
@@ -51,8 +54,15 @@ export function buildKsmObjects(o: MonitoringOptions, namespace: string): Record
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
       subjects: [{ kind: "ServiceAccount", name, namespace }],
     },
-    // The account itself mounts no token; only this pod opts in, because it must read the API.
-    "kube-state-metrics": restrictedDeployment(name, labels, selector, { uid: KSM_UID, container, volumes: [], serviceAccountName: name }),
+    // The account itself mounts no token; only this pod opts in, because it must read the API,
+    // and says so to the posture policy (the one waivable rule).
+    "kube-state-metrics": restrictedDeployment(name, labels, selector, {
+      uid: KSM_UID,
+      container,
+      volumes: [scratchVolume("tmp", "16Mi")],
+      serviceAccountName: name,
+      annotations: { [POSTURE_WAIVER]: "automount-token" },
+    }),
     "ksm-service": clusterIpService(name, labels, selector, { name: "http-metrics", port: KSM_PORT }),
   };
 }

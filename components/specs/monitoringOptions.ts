@@ -46,6 +46,8 @@ export interface MonitoringBaseArgs {
   grafanaAuth?: GrafanaAuth;
   /** Deploy kube-state-metrics, watching only the app namespace (bundled). Default: true. */
   kubeStateMetrics?: boolean;
+  /** Namespace of istiod, which every sidecar must reach through the NetworkPolicies (bundled). Default: "istio-system". */
+  istiodNamespace?: string;
   /** Labels kube-prometheus-stack selects ServiceMonitors and PrometheusRules by (operator). Default: { release: "kube-prometheus-stack" }. */
   operatorSelectorLabels?: Record<string, string>;
   images?: MonitoringImages;
@@ -81,6 +83,7 @@ export interface MonitoringOptions {
   alerts: { errorRateRatio: number; p95LatencySeconds: number };
   grafanaAuth: GrafanaAuth;
   kubeStateMetrics: boolean;
+  istiodNamespace: string;
   operatorSelectorLabels: Record<string, string>;
   images: Required<MonitoringImages>;
   names: MonitoringNames;
@@ -144,7 +147,7 @@ export function resolveMonitoringOptions(args: MonitoringBaseArgs, hasPassword: 
   if (!Number.isInteger(args.maxReplicas) || args.maxReplicas < 1) problems.push("maxReplicas: must be an integer >= 1");
   if (!(errorRateRatio > 0 && errorRateRatio <= 1)) problems.push("alerts.errorRateRatio: must be > 0 and <= 1");
   if (!(p95LatencySeconds > 0)) problems.push("alerts.p95LatencySeconds: must be > 0");
-  for (const f of ["hpaName", "deploymentName"] as const) {
+  for (const f of ["hpaName", "deploymentName", "istiodNamespace"] as const) {
     if (args[f] !== undefined && !DNS_LABEL.test(args[f] ?? "")) problems.push(`${f}: must be a DNS label`);
   }
   if (!["admin-password", "anonymous-viewer"].includes(grafanaAuth)) problems.push('grafanaAuth: must be one of "admin-password", "anonymous-viewer"');
@@ -166,6 +169,7 @@ export function resolveMonitoringOptions(args: MonitoringBaseArgs, hasPassword: 
     alerts: { errorRateRatio, p95LatencySeconds },
     grafanaAuth,
     kubeStateMetrics: args.kubeStateMetrics ?? true,
+    istiodNamespace: args.istiodNamespace ?? "istio-system",
     operatorSelectorLabels: args.operatorSelectorLabels ?? { release: "kube-prometheus-stack" },
     images: { ...DEFAULT_IMAGES, ...args.images },
     names: monitoringNames(args.appName),

@@ -119,9 +119,9 @@ describe("monitoring specs", () => {
         "kube-state-metrics:Deployment",
         "ksm-service:Service",
         "allow-scrape:NetworkPolicy",
-        "prometheus-ingress:NetworkPolicy",
-        "grafana-ingress:NetworkPolicy",
-        "ksm-ingress:NetworkPolicy",
+        "prometheus-network:NetworkPolicy",
+        "grafana-network:NetworkPolicy",
+        "ksm-network:NetworkPolicy",
       ]);
       assert.equal(needsAdminSecret(o), true);
       assert.deepEqual(monitoringPlan(o), Object.entries(buildMonitoringObjects(o, "other-ns")).map(([role, x]) => ({ role, apiVersion: x.apiVersion, kind: x.kind, fields: Object.keys(x).filter((k) => k !== "apiVersion" && k !== "kind") })));
@@ -151,10 +151,30 @@ describe("monitoring specs", () => {
         // Every writable path is an emptyDir with a size cap.
         const scratch = pod.volumes.filter((v: any) => v.emptyDir);
         assert.ok(scratch.every((v: any) => v.emptyDir.sizeLimit), who);
-        if (!who.endsWith("kube-state-metrics")) assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/tmp"), `${who} /tmp`);
+        assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/tmp"), `${who} /tmp`);
       }
       for (const s of Object.values(objs).filter((x) => x.kind === "Service") as any[]) assert.equal(s.spec.type, "ClusterIP");
       assert.equal((objs["ksm-account"] as any).automountServiceAccountToken, false);
+    });
+
+    it("every monitoring pod is fenced both ways; the app gets only the scrape allow from Prometheus", () => {
+      const o = resolveMonitoringOptions(base, true);
+      const objs = buildMonitoringObjects(o, NS) as Record<string, any>;
+      const policies = Object.values(objs).filter((x) => x.kind === "NetworkPolicy");
+      const covers = (p: any, labels: Record<string, string>) => Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v);
+      for (const d of deployments(objs)) {
+        const labels = d.spec.template.metadata.labels;
+        for (const dir of ["Ingress", "Egress"]) {
+          assert.ok(policies.some((p) => covers(p, labels) && p.spec.policyTypes.includes(dir)), `${d.metadata.name} ${dir}`);
+        }
+      }
+      const scrape = objs["allow-scrape"];
+      assert.deepEqual(scrape.spec.podSelector.matchLabels, base.appLabels);
+      assert.deepEqual(scrape.spec.policyTypes, ["Ingress"]);
+      assert.deepEqual(scrape.spec.ingress, [{ from: [{ podSelector: { matchLabels: objs.prometheus.spec.selector.matchLabels } }], ports: [{ protocol: "TCP", port: 8000 }] }]);
+      const promEgress = JSON.stringify(objs["prometheus-network"].spec.egress);
+      assert.ok(promEgress.includes('"port":8000') && promEgress.includes('"port":15012') && promEgress.includes('"port":53'), promEgress);
+      assert.ok(JSON.stringify(objs["ksm-network"].spec.egress).includes('"port":6443'));
     });
 
     it("kube-state-metrics may only list/watch in the app namespace (Role, not ClusterRole)", () => {
@@ -163,6 +183,8 @@ describe("monitoring specs", () => {
       assert.ok(objs["ksm-role"].rules.every((r: any) => JSON.stringify(r.verbs) === '["list","watch"]'));
       assert.deepEqual(objs["ksm-binding"].subjects, [{ kind: "ServiceAccount", name: "agent-cellphone-v2-kube-state-metrics", namespace: NS }]);
       assert.ok(Object.values(objs).every((x: any) => x.metadata.namespace === NS));
+      // The one pod with a token says so to the posture policy.
+      assert.equal(objs["kube-state-metrics"].spec.template.metadata.annotations["posture.acv2.io/waive"], "automount-token");
     });
 
     it("Grafana takes the admin password from the Secret, or turns every login off", () => {

@@ -9,6 +9,7 @@ export interface CrObject {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: Record<string, unknown>;
+  [field: string]: unknown;
 }
 
 /** Where the app is reached inside the cluster; known only once Pulumi resolves the inputs. */

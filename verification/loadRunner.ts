@@ -45,6 +45,8 @@ export interface OpenLoadResult {
   errorKinds: Record<string, number>;
   /** Wall time from the first scheduled send to the last completion. */
   elapsedMs: number;
+  /** Wall time from the first scheduled send to the last actual send: the window the rate was achieved over. */
+  sendWindowMs: number;
   /** How late the generator itself fired a request, worst case: large values mean the client, not the server, was the bottleneck. */
   maxSendLagMs: number;
   /** Set when the signal aborted the run. */
@@ -71,7 +73,7 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
 
   const result: OpenLoadResult = {
     scheduled: offsets.length, sent: 0, ok: 0, errors: 0, dropped: 0, latenciesMs: [],
-    statusCounts: {}, errorKinds: {}, elapsedMs: 0, maxSendLagMs: 0,
+    statusCounts: {}, errorKinds: {}, elapsedMs: 0, sendWindowMs: 0, maxSendLagMs: 0,
   };
   const pending = new Set<Promise<void>>();
   const inFlightRequests = new Set<http.ClientRequest>();
@@ -80,7 +82,9 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
 
   const fire = (i: number) => {
     const scheduledAt = t0 + offsets[i];
-    result.maxSendLagMs = Math.max(result.maxSendLagMs, performance.now() - scheduledAt);
+    const firedAt = performance.now();
+    result.maxSendLagMs = Math.max(result.maxSendLagMs, firedAt - scheduledAt);
+    result.sendWindowMs = firedAt - t0;
     if (inFlight >= maxInFlight) {
       result.dropped++;
       result.errors++;
@@ -142,6 +146,7 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
   args.signal?.removeEventListener("abort", onAbort);
   result.elapsedMs = Math.round(performance.now() - t0);
   result.maxSendLagMs = Math.round(result.maxSendLagMs * 100) / 100;
+  result.sendWindowMs = Math.round(result.sendWindowMs);
   agent.destroy();
   return result;
 }

@@ -46,7 +46,7 @@ describe("performance check (real fixture on 127.0.0.1)", function () {
     assert.equal(fx.requestCount(), 300, "the server saw every scheduled request");
     assert.equal(m.errorRate, 0);
     assert.ok(m.p50Ms > 0 && m.p50Ms <= m.p95Ms && m.p95Ms <= m.p99Ms && m.p99Ms <= m.maxMs);
-    assert.ok(m.achievedRate > 180 && m.achievedRate <= 200, `achieved ${m.achievedRate}/s`);
+    assert.ok(m.achievedRate > 180 && m.achievedRate <= 202, `achieved ${m.achievedRate}/s`);
     assert.match(out.message, /^p50 [\d.]+ms p95 [\d.]+ms p99 [\d.]+ms, errors 0\.00% over 300 samples$/);
   });
 
@@ -84,7 +84,7 @@ describe("performance check (real fixture on 127.0.0.1)", function () {
     assert.match(out.message, /^p99 [\d.]+ms > 500ms/);
     // The first request caught by the stall waited the whole 2 s; a closed-loop client would have
     // sent ~1 request during the stall instead of ~200 and reported one slow sample.
-    assert.ok(m.maxMs >= 1900 && m.maxMs < 2600, `max ${m.maxMs}`);
+    assert.ok(m.maxMs >= 1900 && m.maxMs < 3500, `max ${m.maxMs}`);
     assert.ok(m.p99Ms >= 1800, `p99 ${m.p99Ms}`);
     assert.ok(m.samples === 300 && m.sent === 300, "the schedule kept sending during the stall");
   });
@@ -100,8 +100,10 @@ describe("performance check (real fixture on 127.0.0.1)", function () {
     assert.equal(cmp.regressed, true);
     assert.equal(cmp.baselineP95Ms, 10);
 
-    const same = await attempt(cfg, fx.url, undefined, { baselines: { perf: { p50Ms: 40, p95Ms: 45, p99Ms: 50, samples: 100, recordedAt: now } } });
+    // A baseline comfortably above the injected 40 ms: scheduler noise on a busy machine must not flip it.
+    const same = await attempt(cfg, fx.url, undefined, { baselines: { perf: { p50Ms: 60, p95Ms: 100, p99Ms: 120, samples: 100, recordedAt: now } } });
     assert.equal(same.status, "passed", same.message);
+    assert.ok((same.measurements as { baseline: { regression: number } }).baseline.regression < 0);
     assert.equal((same.measurements as { baseline: { regressed: boolean } }).baseline.regressed, false);
   });
 

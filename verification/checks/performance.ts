@@ -32,7 +32,8 @@ export function judgePerformance(config: Config, run: OpenLoadResult, baseline?:
     scheduled: run.scheduled,
     sent: run.sent,
     targetRate: config.ratePerSecond,
-    achievedRate: run.elapsedMs > 0 ? Math.round((run.sent / Math.max(config.durationSeconds, run.elapsedMs / 1000)) * 100) / 100 : 0,
+    // Sends over the window they went out in (plus one interval, so a perfect run reads exactly the target rate).
+    achievedRate: run.sent > 0 ? Math.round((run.sent / (run.sendWindowMs / 1000 + 1 / config.ratePerSecond)) * 100) / 100 : 0,
     elapsedMs: run.elapsedMs,
     maxSendLagMs: run.maxSendLagMs,
     statusCounts: run.statusCounts,

@@ -4,13 +4,15 @@ import type { MonitoringOptions } from "./monitoringOptions";
 import type { K8sObject } from "./monitoringPosture";
 import { buildRuleGroup, scrapeTimeout } from "./monitoringPrometheus";
 import { dashboardFileName, renderDashboard } from "./monitoringGrafana";
-import { metricsServiceLabels } from "./monitoringWorkloads";
+import { ISTIO_MERGED_METRICS, metricsServiceLabels } from "./monitoringWorkloads";
 
 export const OPERATOR_API = "monitoring.coreos.com/v1";
 
 export function buildOperatorObjects(o: MonitoringOptions, namespace: string): Record<string, K8sObject> {
   const selectable = { ...o.operatorSelectorLabels, "app.kubernetes.io/part-of": o.appName, "app.kubernetes.io/managed-by": "pulumi" };
   const interval = `${o.scrapeIntervalSeconds}s`;
+  const endpoint =
+    o.operatorScrape === "istio-merged" ? { port: ISTIO_MERGED_METRICS.name, path: ISTIO_MERGED_METRICS.path } : { port: "http-metrics", path: "/metrics" };
   return {
     "service-monitor": {
       apiVersion: OPERATOR_API,
@@ -21,7 +23,7 @@ export function buildOperatorObjects(o: MonitoringOptions, namespace: string): R
         jobLabel: "app.kubernetes.io/name",
         selector: { matchLabels: metricsServiceLabels(o) },
         namespaceSelector: { matchNames: [namespace] },
-        endpoints: [{ port: "http-metrics", path: "/metrics", interval, scrapeTimeout: scrapeTimeout(o) }],
+        endpoints: [{ ...endpoint, interval, scrapeTimeout: scrapeTimeout(o) }],
       },
     },
     "prometheus-rule": {

@@ -4,6 +4,7 @@ import { ConfigError } from "../../config/errors";
 export type MonitoringMode = "bundled" | "operator" | "none";
 /** How people reach bundled Grafana: the admin login, or read-only without any login. */
 export type GrafanaAuth = "admin-password" | "anonymous-viewer";
+export type OperatorScrape = "istio-merged" | "app";
 
 export interface MonitoringAlertArgs {
   /** 5xx share of requests over 5 minutes that fires the error-rate alert. Default: 0.05. */
@@ -48,6 +49,12 @@ export interface MonitoringBaseArgs {
   kubeStateMetrics?: boolean;
   /** Namespace of istiod, which every sidecar must reach through the NetworkPolicies (bundled). Default: "istio-system". */
   istiodNamespace?: string;
+  /**
+   * What the operator's Prometheus (outside the mesh) scrapes. STRICT mTLS refuses its plaintext
+   * on the app port, so by default it reads the sidecar's merged metrics (app + Envoy, from the
+   * pod's prometheus.io annotations) on 15020. "app" scrapes the app port directly. Default: "istio-merged".
+   */
+  operatorScrape?: OperatorScrape;
   /** Labels kube-prometheus-stack selects ServiceMonitors and PrometheusRules by (operator). Default: { release: "kube-prometheus-stack" }. */
   operatorSelectorLabels?: Record<string, string>;
   images?: MonitoringImages;
@@ -84,6 +91,7 @@ export interface MonitoringOptions {
   grafanaAuth: GrafanaAuth;
   kubeStateMetrics: boolean;
   istiodNamespace: string;
+  operatorScrape: OperatorScrape;
   operatorSelectorLabels: Record<string, string>;
   images: Required<MonitoringImages>;
   names: MonitoringNames;
@@ -150,6 +158,7 @@ export function resolveMonitoringOptions(args: MonitoringBaseArgs, hasPassword: 
   for (const f of ["hpaName", "deploymentName", "istiodNamespace"] as const) {
     if (args[f] !== undefined && !DNS_LABEL.test(args[f] ?? "")) problems.push(`${f}: must be a DNS label`);
   }
+  if (args.operatorScrape !== undefined && !["istio-merged", "app"].includes(args.operatorScrape)) problems.push('operatorScrape: must be one of "istio-merged", "app"');
   if (!["admin-password", "anonymous-viewer"].includes(grafanaAuth)) problems.push('grafanaAuth: must be one of "admin-password", "anonymous-viewer"');
   else if (mode === "bundled" && grafanaAuth === "admin-password" && !hasPassword) {
     problems.push('grafanaAdminPassword: is required when mode is "bundled" (or set grafanaAuth to "anonymous-viewer")');
@@ -170,6 +179,7 @@ export function resolveMonitoringOptions(args: MonitoringBaseArgs, hasPassword: 
     grafanaAuth,
     kubeStateMetrics: args.kubeStateMetrics ?? true,
     istiodNamespace: args.istiodNamespace ?? "istio-system",
+    operatorScrape: args.operatorScrape ?? "istio-merged",
     operatorSelectorLabels: args.operatorSelectorLabels ?? { release: "kube-prometheus-stack" },
     images: { ...DEFAULT_IMAGES, ...args.images },
     names: monitoringNames(args.appName),

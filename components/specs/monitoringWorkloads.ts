@@ -25,8 +25,15 @@ export function metricsServiceLabels(o: MonitoringOptions): Record<string, strin
   return { "app.kubernetes.io/name": o.names.job, "app.kubernetes.io/component": "metrics", "app.kubernetes.io/managed-by": "pulumi" };
 }
 
+/** The Istio agent's port serving the app's metrics merged with Envoy's (plaintext, outside mTLS). */
+export const ISTIO_MERGED_METRICS = { name: "http-envoy-prom", port: 15020, path: "/stats/prometheus" };
+
 /** Headless: its DNS name resolves to every ready app pod, which is how Prometheus finds them. */
 export function buildMetricsService(o: MonitoringOptions): K8sObject {
+  const ports = [{ name: "http-metrics", port: o.appPort, targetPort: o.appPort, protocol: "TCP" }];
+  if (o.mode === "operator" && o.operatorScrape === "istio-merged") {
+    ports.push({ name: ISTIO_MERGED_METRICS.name, port: ISTIO_MERGED_METRICS.port, targetPort: ISTIO_MERGED_METRICS.port, protocol: "TCP" });
+  }
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -35,7 +42,7 @@ export function buildMetricsService(o: MonitoringOptions): K8sObject {
       type: "ClusterIP",
       clusterIP: "None",
       selector: o.appLabels,
-      ports: [{ name: "http-metrics", port: o.appPort, targetPort: o.appPort, protocol: "TCP" }],
+      ports,
     },
   };
 }

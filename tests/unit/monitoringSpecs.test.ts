@@ -231,7 +231,12 @@ describe("monitoring specs", () => {
       assert.equal(sm.spec.jobLabel, "app.kubernetes.io/name");
       assert.equal(objs["metrics-service"].metadata.labels["app.kubernetes.io/name"], "agent-cellphone-v2");
       assert.deepEqual(sm.spec.selector.matchLabels, objs["metrics-service"].metadata.labels);
-      assert.deepEqual(sm.spec.endpoints[0], { port: "http-metrics", path: "/metrics", interval: "5s", scrapeTimeout: "4s" });
+      // Outside the mesh, STRICT mTLS refuses plaintext on the app port: read the sidecar's merged metrics.
+      assert.deepEqual(sm.spec.endpoints[0], { port: "http-envoy-prom", path: "/stats/prometheus", interval: "5s", scrapeTimeout: "4s" });
+      assert.deepEqual(objs["metrics-service"].spec.ports.map((p: any) => `${p.name}:${p.port}`), ["http-metrics:8000", "http-envoy-prom:15020"]);
+      const direct = buildMonitoringObjects(resolveMonitoringOptions({ ...base, mode: "operator", operatorScrape: "app" }, false), NS) as Record<string, any>;
+      assert.deepEqual(direct["service-monitor"].spec.endpoints[0], { port: "http-metrics", path: "/metrics", interval: "5s", scrapeTimeout: "4s" });
+      assert.deepEqual(direct["metrics-service"].spec.ports.map((p: any) => p.port), [8000]);
       assert.equal(objs["prometheus-rule"].spec.groups[0].rules.length, 6);
       assert.equal(objs["grafana-dashboard"].metadata.labels.grafana_dashboard, "1");
       assert.equal(needsAdminSecret(o), false);

@@ -20,6 +20,8 @@ export interface RawStackConfig {
   secretKeys: Iterable<string>;
   /** Stack name; `production` and `staging` select their environment, anything else is dev. */
   stack: string;
+  /** KUBECONFIG of the process: render mode refuses to run with one. Default: unset. */
+  kubeconfigEnv?: string;
 }
 
 export interface StackConfig extends Omit<StackConfigValues, SecretKey | "verification"> {
@@ -82,6 +84,10 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
   const environment = environmentOf(raw.stack);
   const presentSecrets = new Set(SECRET_KEYS.filter((k) => values[k] !== undefined));
   issues.push(...crossFieldIssues(parts, { environment, presentSecrets, verificationIsSecret: secret.has("verification") }));
+  if (parts.kubernetes?.renderYamlToDirectory && raw.kubeconfigEnv) {
+    // The provider fails in render mode when handed a kubeconfig, with a far less clear message.
+    issues.push(custom(["kubernetes", "renderYamlToDirectory"], "cannot be used while KUBECONFIG is set: unset KUBECONFIG for this stack (scripts/stack does)"));
+  }
   if (issues.length > 0) {
     const problems = [...new Set(formatIssues(issues, CONFIG_PREFIX))];
     throw new ConfigError(problems, `invalid configuration for stack "${raw.stack}" (${problems.length} problem${problems.length === 1 ? "" : "s"})`);
@@ -146,5 +152,5 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 export function loadStackConfig(): StackConfig {
   const config = pulumi.runtime.allConfig();
   const secretKeys = Object.keys(config).filter((k) => runtimeConfig.isConfigSecret(k));
-  return parseStackConfig({ config, secretKeys, stack: pulumi.getStack() });
+  return parseStackConfig({ config, secretKeys, stack: pulumi.getStack(), kubeconfigEnv: process.env.KUBECONFIG || undefined });
 }

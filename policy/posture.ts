@@ -120,6 +120,10 @@ function containerRules(c: Any, pod: Any, main: boolean, env: Environment, add: 
   }
   if (main) {
     for (const p of ["livenessProbe", "readinessProbe", "startupProbe"]) if (!c[p]) add("probes", `${where}: ${p} must be set`);
+    // With a read-only root, /tmp must be an emptyDir or the app fails at its first temp file.
+    const tmp = (c.volumeMounts ?? []).find((v: Any) => v?.mountPath === "/tmp");
+    const vol = tmp && (pod.volumes ?? []).find((v: Any) => v?.name === tmp.name);
+    if (!vol?.emptyDir) add("tmp-emptydir", `${where}: /tmp must be mounted from an emptyDir volume`);
   }
   if (env === "production" && typeof c.image === "string" && mutableImage(c.image)) {
     add("image-pinned", `${where}: image must not use "latest" or omit the tag in production (pin a version or digest)`);

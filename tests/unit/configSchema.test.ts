@@ -108,6 +108,14 @@ describe("stack config loader", () => {
     assert.strictEqual(parse({ config: minimal({ app: { image: { repository: "localhost:5000/r/x", tag: "1" } } }) }).app.image.repository, "localhost:5000/r/x");
   });
 
+  it("refuses render mode while KUBECONFIG is set, and accepts it without", () => {
+    const config = minimal({ kubernetes: { renderYamlToDirectory: "rendered/dev" } });
+    assert.throws(() => parse({ config, kubeconfigEnv: "/home/me/.kube/config" }), {
+      message: /agent-cellphone-v2:kubernetes\.renderYamlToDirectory: cannot be used while KUBECONFIG is set: unset KUBECONFIG for this stack \(scripts\/stack does\)/,
+    });
+    assert.strictEqual(parse({ config }).kubernetes.renderYamlToDirectory, "rendered/dev");
+  });
+
   it("requires retries to fit in the route timeout", () => {
     assert.throws(() => parse({ config: minimal({ gateway: { host: "a.example.com", timeoutSeconds: 4, retries: { perTryTimeoutSeconds: 5 } } }) }), {
       message: /agent-cellphone-v2:gateway\.retries\.perTryTimeoutSeconds: must be <= timeoutSeconds \(5 > 4\)/,

@@ -29,6 +29,7 @@ function compliantDeployment(): Any {
             resources: { requests: { cpu: "1", memory: "1Mi" }, limits: { cpu: "1", memory: "1Mi" } },
             livenessProbe: probe, readinessProbe: probe, startupProbe: probe,
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
           }],
           volumes: [{ name: "tmp", emptyDir: {} }],
         },
@@ -58,6 +59,8 @@ describe("posture rules: single objects", () => {
     ["no memory limit", (d) => delete d.spec.template.spec.containers[0].resources.limits.memory, "resources"],
     ["no startup probe", (d) => delete d.spec.template.spec.containers[0].startupProbe, "probes"],
     ["token mounted", (d) => delete d.spec.template.spec.automountServiceAccountToken, "automount-token"],
+    ["no writable /tmp", (d) => (d.spec.template.spec.containers[0].volumeMounts = []), "tmp-emptydir"],
+    ["/tmp not an emptyDir", (d) => (d.spec.template.spec.volumes[0] = { name: "tmp", configMap: { name: "c" } }), "tmp-emptydir"],
     ["no spread at 2 replicas", (d) => delete d.spec.template.spec.topologySpreadConstraints, "topology-spread"],
   ];
   for (const [title, mutate, rule] of mutations) {

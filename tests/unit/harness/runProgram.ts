@@ -160,10 +160,15 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
   clearProjectModules(entry, options.freshModules ?? false);
   const started = performance.now();
   let program: Record<string, unknown>;
+  // As scripts/stack does: render mode (dev) refuses a KUBECONFIG, and no test talks to a cluster.
+  const kubeconfig = process.env.KUBECONFIG;
+  delete process.env.KUBECONFIG;
   try {
     program = require(entry);
   } catch (err) {
     throw new ProgramError(err, resources);
+  } finally {
+    if (kubeconfig !== undefined) process.env.KUBECONFIG = kubeconfig;
   }
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();

@@ -34,11 +34,6 @@ export function crossFieldIssues(parts: Parts, ctx: RuleContext): ZodIssue[] {
   ];
 }
 
-/** The replica floor the PDB must leave room under: HPA minimum when autoscaling, else replicas. */
-export function minimumReplicas(app: { replicas: number }, autoscaling: { enabled: boolean; minReplicas: number }): number {
-  return autoscaling.enabled ? autoscaling.minReplicas : app.replicas;
-}
-
 function replicaRules({ app, autoscaling }: Parts): ZodIssue[] {
   const out: ZodIssue[] = [];
   const { minReplicas, maxReplicas, enabled } = autoscaling ?? {};
@@ -46,6 +41,7 @@ function replicaRules({ app, autoscaling }: Parts): ZodIssue[] {
     out.push(issue(["autoscaling", "minReplicas"], `must be <= maxReplicas (${minReplicas} > ${maxReplicas})`));
   }
   const minAvailable = app?.podDisruptionBudget?.minAvailable;
+  // The replica floor the PDB must leave room under: HPA minimum when autoscaling, else replicas.
   const floor = enabled ? minReplicas : enabled === false ? app?.replicas : undefined;
   if (minAvailable !== undefined && floor !== undefined) {
     const source = enabled ? "autoscaling.minReplicas" : "app.replicas";

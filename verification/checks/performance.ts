@@ -6,7 +6,7 @@
 //   - samples < minSamples -> INCONCLUSIVE, message states the count (fault 10).
 //   - any threshold broken (maxErrorRate defaults to 1%), or p95 regressed beyond maxRegression -> FAILED.
 //   - otherwise PASSED; the measurements carry p50/p95/p99 so the gate can store a new baseline.
-import { errorOutcome, joinUrl } from "../http";
+import { errorOutcome, formatSeconds, joinUrl } from "../http";
 import { compareBaseline, summarize, thresholdViolations, type BaselineComparison } from "../load";
 import { DEFAULT_MAX_IN_FLIGHT, runOpenLoad, type OpenLoadResult } from "../loadRunner";
 import type { CheckConfigOf } from "../schema";
@@ -42,7 +42,7 @@ export function judgePerformance(config: Config, run: OpenLoadResult, baseline?:
   };
   const fmt = `p50 ${s.p50Ms}ms p95 ${s.p95Ms}ms p99 ${s.p99Ms}ms, errors ${(errorRate * 100).toFixed(2)}% over ${s.samples} samples`;
   if (run.aborted) {
-    return { status: "error", message: `load run ${run.aborted.message} after ${run.sent} of ${run.scheduled} requests`, measurements };
+    return { status: "error", message: `load run ${run.aborted.message} (${run.sent} of ${run.scheduled} requests sent)`, measurements };
   }
   if (s.samples === 0 && run.sent > 0 && Object.keys(run.statusCounts).length === 0) {
     const kinds = Object.keys(run.errorKinds).join(", ") || "no response";
@@ -71,6 +71,11 @@ export const definition: CheckDefinition<"performance"> = {
   type: "performance",
   async attempt(config, ctx: CheckContext): Promise<AttemptOutcome> {
     if (!ctx.baseUrl) return { status: "error", message: "baseUrl is required for a performance check" };
+    // The whole load window must fit in one attempt; otherwise every run would be cut off at
+    // the timeout after sending load for nothing.
+    if (config.durationSeconds * 1000 >= ctx.timeoutMs) {
+      return { status: "error", message: `durationSeconds ${config.durationSeconds}s does not fit in the attempt timeout ${formatSeconds(ctx.timeoutMs)}: raise timeoutSeconds` };
+    }
     let run: OpenLoadResult;
     try {
       run = await runOpenLoad({

@@ -1,7 +1,7 @@
 // The gate's behaviour inside the dynamic provider process: validate, decide, run the suite,
 // store a summary or fail the update. Loaded by provider.ts at run time, never serialized.
 import { mkdirSync, writeFileSync } from "fs";
-import { join } from "path";
+import { join, resolve } from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { formatIssues } from "../../config/errors";
 import { verificationSchema, type VerificationConfig } from "../../verification/schema";
@@ -76,18 +76,20 @@ async function verify(inputs: GateInputs, previous?: Record<string, PerformanceB
   const extra: SuiteReport["checks"] = [];
   if (inputs.renderDir) {
     const { manifestPostureResult } = await import("./posture");
-    extra.push(await manifestPostureResult(inputs.renderDir, inputs.stack));
+    extra.push(await manifestPostureResult(resolve(inputs.projectRoot, inputs.renderDir), inputs.stack));
   }
   const report: SuiteReport = await suite.runSuite(config, {
     baselines: previous,
     log: (line: string) => process.stderr.write(`[verification] ${line}\n`),
   });
   if (extra.length > 0) {
+    // The offline posture check joins the suite's verdict: fail closed over all of them (an
+    // empty live suite alone would not pass, posture plus nothing live can).
     report.checks.push(...extra);
-    if (report.status === "passed" && extra.some((c) => c.blocking && c.status !== "passed")) report.status = "failed";
+    report.status = suite.suiteStatus(report.checks, new Set(), report.status === "aborted");
   }
   const dir = config.reportDir
-    ? join(inputs.projectRoot, config.reportDir)
+    ? resolve(inputs.projectRoot, config.reportDir)
     : join(inputs.projectRoot, "reports", inputs.stack);
   const { path, text } = writeReports(dir, report, suite.renderMarkdown(report));
 

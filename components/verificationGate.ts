@@ -63,6 +63,8 @@ export class VerificationGate extends pulumi.ComponentResource {
     const outputOnly = Object.fromEntries(SUMMARY_KEYS.map((k) => [k, undefined]));
     const run = new GateRun(`${name}-run`, { ...outputOnly, ...inputs }, {
       parent: this,
+      // A component's dependsOn does not order its children: hand it to the resource that runs.
+      dependsOn: opts?.dependsOn,
       additionalSecretOutputs: ["configHash"],
     });
     const outs = run as unknown as Record<string, pulumi.Output<unknown>>;

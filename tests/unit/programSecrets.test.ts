@@ -34,7 +34,7 @@ describe("secrets under mocks", function () {
   it("the leak detector finds a planted canary in plain data, in base64, and ignores it inside a secret", () => {
     const wrapped = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: CANARIES.apiToken };
     const fake = (inputs: Record<string, unknown>, outputs: Record<string, unknown> = {}): ProgramRun =>
-      ({ stack: "x", resources: [{ type: "t", name: "n", custom: true, inputs }], outputs, secretOutputs: new Set(), durationMs: 0 });
+      ({ stack: "x", resources: [{ type: "t", name: "n", custom: true, inputs, dependencies: [] }], outputs, secretOutputs: new Set(), durationMs: 0 });
     assert.strictEqual(plainLeaks(fake({ a: { b: `x${CANARIES.apiToken}y` } })).length, 1);
     assert.strictEqual(plainLeaks(fake({ data: { k: Buffer.from(CANARIES.grafanaAdminPassword).toString("base64") } })).length, 1);
     assert.strictEqual(plainLeaks(fake({}, { out: CANARIES.databaseUrl })).length, 1);

@@ -25,6 +25,8 @@ export interface RegisteredResource {
   parentType?: string;
   /** Provider reference (`<urn>::<id>`) a custom resource was registered with. */
   provider?: string;
+  /** Names of the resources this one was registered as depending on (dependsOn, expanded by the SDK). */
+  dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -137,6 +139,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
       parent: parentUrn ? nameFromUrn(parentUrn) : undefined,
       parentType: parentUrn ? typeFromUrn(parentUrn) : undefined,
       provider: req.getProvider() || undefined,
+      dependencies: req.getDependenciesList().map(nameFromUrn),
     };
     resources.push(entry);
     entry.inputs = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]) as Record<string, unknown>;
@@ -194,6 +197,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProvider(): string;
   getObject(): unknown;
+  getDependenciesList(): string[];
 }
 
 const runs = new Map<string, Promise<ProgramRun>>();

@@ -65,7 +65,8 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
   const maxInFlight = args.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const requestTimeoutMs = args.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const isSuccess = args.isSuccess ?? ((s: number) => s >= 200 && s < 400);
-  const isHttps = args.url.toLowerCase().startsWith("https:");
+  const target = new URL(args.url); // parsed once: the per-request path must stay cheap
+  const isHttps = target.protocol === "https:";
   // Keep-alive like real clients behind a load balancer; sized so the agent never queues, which
   // would hide waiting time inside the client instead of attributing it to the request.
   const agentOpts = { keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: Math.min(maxInFlight, 256) };
@@ -93,7 +94,7 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
     }
     inFlight++;
     result.sent++;
-    const p = sendOne(args, agent, requestTimeoutMs, inFlightRequests).then(
+    const p = sendOne(args, target, agent, requestTimeoutMs, inFlightRequests).then(
       (status) => {
         result.latenciesMs.push(performance.now() - scheduledAt);
         bump(result.statusCounts, String(status));
@@ -157,9 +158,8 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
  * listeners, which pile up on pooled sockets at hundreds of requests per second); failures are
  * still classified by http.ts so the kinds read the same as in every other check.
  */
-function sendOne(args: OpenLoadArgs, agent: http.Agent, timeoutMs: number, live: Set<http.ClientRequest>): Promise<number> {
+function sendOne(args: OpenLoadArgs, url: URL, agent: http.Agent, timeoutMs: number, live: Set<http.ClientRequest>): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const url = new URL(args.url);
     const target = { host: url.hostname, port: url.port || (url.protocol === "https:" ? "443" : "80") };
     const mod = url.protocol === "https:" ? https : http;
     let done = false;

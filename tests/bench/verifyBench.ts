@@ -187,20 +187,34 @@ async function suiteFigures(tmp: string): Promise<void> {
   }
 }
 
-async function compareFigures(): Promise<void> {
+/**
+ * Interleaved rounds (ours, tool, ours, tool, ...) compared on the median p95: the machine is
+ * shared, and a burst of someone else's CPU during one 5 s window should not decide the figure.
+ */
+async function compareFigures(rounds = Number(process.env.ACV2_BENCH_ROUNDS ?? 3)): Promise<void> {
   await knobs({ latencyMs: COMPARE_LATENCY_MS });
   const url = `${FIXTURE}/health`;
   // Warm both generators and the fixture's JIT before measuring.
   await runOpenLoad({ url, ratePerSecond: RATE, durationSeconds: 1 });
   await independentRun(url, RATE, 1);
-  const ours = await runOpenLoad({ url, ratePerSecond: RATE, durationSeconds: SECONDS });
-  const o = summarize(ours.latenciesMs);
-  const other = await independentRun(url, RATE, SECONDS);
-  const diff = Math.abs(o.p95Ms - other.p95) / other.p95;
-  log(`ours: ${o.samples} samples p50 ${o.p50Ms} p95 ${o.p95Ms} p99 ${o.p99Ms}; ${other.tool}: ${other.samples} samples p95 ${other.p95} p99 ${other.p99}`);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let tool = "";
+  for (let i = 0; i < rounds; i++) {
+    const run = await runOpenLoad({ url, ratePerSecond: RATE, durationSeconds: SECONDS });
+    const o = summarize(run.latenciesMs);
+    const other = await independentRun(url, RATE, SECONDS);
+    tool = other.tool;
+    ours.push(o.p95Ms);
+    theirs.push(other.p95);
+    log(`round ${i + 1}: ours ${o.samples} samples p50 ${o.p50Ms} p95 ${o.p95Ms} p99 ${o.p99Ms} (max send lag ${run.maxSendLagMs} ms); ${other.tool} ${other.samples} samples p95 ${other.p95} p99 ${other.p99}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [a, b] = [median(ours), median(theirs)];
+  const diff = Math.abs(a - b) / b;
   rows.push({
-    figure: `p95 at ${RATE}/s, ${SECONDS}s, target +${COMPARE_LATENCY_MS}ms: ours vs ${other.tool}`,
-    value: `${o.p95Ms} vs ${other.p95} ms (${(diff * 100).toFixed(1)}%)`,
+    figure: `p95 at ${RATE}/s, ${SECONDS}s x${rounds}, target +${COMPARE_LATENCY_MS}ms: ours vs ${tool} (medians)`,
+    value: `${a} vs ${b} ms (${(diff * 100).toFixed(1)}%)`,
     goal: "within 15%",
     met: diff <= 0.15,
   });

@@ -189,6 +189,9 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
     );
     let connectMs: number | undefined;
     req.on("socket", (s) => {
+      // A pooled socket is already connected: a listener on it would never fire and would pile
+      // up across keep-alive reuse.
+      if (!s.connecting) return;
       s.once(isHttps ? "secureConnect" : "connect", () => {
         connectMs = performance.now() - t0;
       });

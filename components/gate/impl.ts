@@ -72,6 +72,7 @@ function writeReports(dir: string, report: SuiteReport, markdown: string): { pat
 
 async function verify(inputs: GateInputs, previous?: Record<string, PerformanceBaseline>): Promise<Omit<GateInputs, "config"> & GateSummary> {
   const config: VerificationConfig = verificationSchema.parse(inputs.config);
+  const started = Date.now();
   const suite = await import("../../verification");
   const extra: SuiteReport["checks"] = [];
   if (inputs.renderDir) {
@@ -87,6 +88,7 @@ async function verify(inputs: GateInputs, previous?: Record<string, PerformanceB
     // empty live suite alone would not pass, posture plus nothing live can).
     report.checks.push(...extra);
     report.status = suite.suiteStatus(report.checks, new Set(), report.status === "aborted");
+    report.durationMs = Date.now() - started;
   }
   const dir = config.reportDir
     ? resolve(inputs.projectRoot, config.reportDir)

@@ -36,7 +36,15 @@ function pods(value: number | string, replicas: number, roundUp: boolean): numbe
 
 /** Findings for every object plus the cross-object rules. */
 export function stackPostureFindings(manifests: readonly Manifest[], opts: PostureOptions = {}): Finding[] {
-  const out: Finding[] = manifests.flatMap((m) => postureFindings(m, opts));
+  return [...manifests.flatMap((m) => postureFindings(m, opts)), ...crossObjectFindings(manifests)];
+}
+
+/**
+ * Only the rules that need several objects. The CrossGuard pack judges each object on its own as
+ * the engine registers it and these once per stack, so neither reports a finding twice.
+ */
+export function crossObjectFindings(manifests: readonly Manifest[]): Finding[] {
+  const out: Finding[] = [];
   const deployments = manifests.filter((m) => m.kind === "Deployment");
   const hpas = manifests.filter((m) => m.kind === "HorizontalPodAutoscaler");
   const pdbs = manifests.filter((m) => m.kind === "PodDisruptionBudget");

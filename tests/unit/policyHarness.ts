@@ -3,8 +3,20 @@
 // unknown-checking proxy, and records every reportViolation call. No engine, no mocks of the
 // rules: the posture functions run for real.
 import type { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { unknownCheckingProxy } from "@pulumi/policy/proxy";
 import { buildPolicies } from "../../policy/pack";
+
+// The analyzer's own proxy module: its typings export nothing (internal), the code is what the
+// server wraps props in, so a policy reading an unknown value throws here exactly as it does there.
+interface ProxyModule {
+  unknownCheckingProxy<T extends object>(o: T): T;
+  /** The sentinel the analyzer puts where a value is unknown during preview. */
+  unknownStringValue: string;
+  UnknownValueError: new (...args: never[]) => Error;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxy: ProxyModule = require("@pulumi/policy/proxy");
+const { unknownCheckingProxy } = proxy;
+export const { unknownStringValue, UnknownValueError } = proxy;
 
 export interface Violation {
   policy: string;
@@ -60,7 +72,7 @@ export async function validateResource(policy: ResourceValidationPolicy, r: Fake
     getConfig: <T extends object>() => config as T,
     notApplicable,
   };
-  const validate = policy.validateResource;
+  const validate = policy.validateResource ?? [];
   for (const v of Array.isArray(validate) ? validate : [validate]) {
     await v(args, (message: string) => out.push({ policy: policy.name, message }));
   }

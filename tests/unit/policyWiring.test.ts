@@ -5,12 +5,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { unknownStringValue, UnknownValueError } from "@pulumi/policy/proxy";
 import { POLICY_CATALOGUE, UNLISTED_RESOURCE_POLICY, UNLISTED_STACK_POLICY } from "../../policy/catalogue";
 import { buildPolicies, manifestOf } from "../../policy/pack";
 import { cachedRun, STACKS } from "./harness/runProgram";
 import { kubernetesManifests } from "./harness/manifests";
-import { asResource, POLICIES, policyNamed, runPack, urnOf, validateResource, type FakeResource } from "./policyHarness";
+import { asResource, POLICIES, policyNamed, runPack, unknownStringValue, UnknownValueError, urnOf, validateResource, type FakeResource } from "./policyHarness";
 import * as fx from "./policyFixtures";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 STACK ?= dev
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: install typecheck lint test test-unit test-verification test-integration up preview destroy bench
+.PHONY: install pulumi-tools typecheck lint test test-unit test-verification test-integration up preview destroy bench
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -23,7 +23,10 @@ test-unit: install
 test-verification: install
 	$(MOCHA) 'tests/verification/**/*.test.ts'
 
-test-integration: install
+pulumi-tools:
+	scripts/install-pulumi
+
+test-integration: install pulumi-tools
 	$(MOCHA) --timeout 900000 'tests/integration/**/*.test.ts'
 
 test: typecheck lint test-unit test-verification test-integration

@@ -239,8 +239,10 @@ const host = {
     runPlugin(call) {
         const req = call.request;
         const prog = programInfo(req);
-        const dir = req.getPwd() || prog.dir;
         const isPolicy = req.getKind() === "analyzer";
+        // A policy pack runs in its own directory, as under the Go host: @pulumi/policy reads the
+        // pack's version from ./package.json, which from the project dir would be the program's.
+        const dir = isPolicy ? prog.dir : req.getPwd() || prog.dir;
         const script = locateModule(prog.dir, `@pulumi/pulumi/cmd/${isPolicy ? "run-policy-pack" : "run-plugin"}`);
         const send = (field, data) => {
             const r = new langproto.RunPluginResponse();

@@ -61,12 +61,13 @@ export async function update(_id: string, olds: Stored, news: GateInputs): Promi
   return { outs: await verify(news, olds.baselines) };
 }
 
-function writeReports(dir: string, report: SuiteReport, markdown: string): { path: string; text: string } {
+function writeReports(dir: string, report: SuiteReport, markdown: string, junit: string): { path: string; text: string } {
   mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(report, null, 2);
   const path = join(dir, "verification-results.json");
   writeFileSync(path, text);
   writeFileSync(join(dir, "verification-results.md"), markdown);
+  writeFileSync(join(dir, "verification-results.xml"), junit); // CI test-report viewers read JUnit
   return { path, text };
 }
 
@@ -93,7 +94,7 @@ async function verify(inputs: GateInputs, previous?: Record<string, PerformanceB
   const dir = config.reportDir
     ? resolve(inputs.projectRoot, config.reportDir)
     : join(inputs.projectRoot, "reports", inputs.stack);
-  const { path, text } = writeReports(dir, report, suite.renderMarkdown(report));
+  const { path, text } = writeReports(dir, report, suite.renderMarkdown(report), suite.renderJunit(report));
 
   const notes: string[] = [];
   if (report.status !== "passed" && inputs.onFailure === "rollback") {

@@ -28,8 +28,17 @@ function liveChecks(ws: Workspace, stack: string, fixture: Fixture) {
   };
 }
 
-/** A credential header goes in as a secret leaf of the verification key, as a user would set it. */
-async function secretHeader(ws: Workspace, stack: string): Promise<void> {
+/**
+ * Renders into the workspace, points the gate at the fixture, and sets the canary secrets the way
+ * a user would: plain keys with --secret, the credential header as a secret leaf of the
+ * verification key.
+ */
+async function prepareStack(ws: Workspace, stack: string, fixture: Fixture): Promise<void> {
+  ws.editStack(stack, (c) => {
+    c.kubernetes = { renderYamlToDirectory: path.join(ws.dir, "rendered", stack) };
+    c.verification = liveChecks(ws, stack, fixture);
+  });
+  await ws.initStack(stack, CANARIES);
   await ws.must(["config", "set", "--secret", "--path", "--stack", stack, "agent-cellphone-v2:verification.checks[1].endpoints[0].headers.authorization", `Bearer ${CANARIES.apiToken}`]);
 }
 
@@ -80,14 +89,7 @@ describe("real Pulumi engine: staging and production in render mode", function (
     const stack = "staging";
     const image = (tag: string) => (c: Record<string, any>) => (c.app.image.tag = tag);
 
-    before(async () => {
-      ws.editStack(stack, (c) => {
-        c.kubernetes = { renderYamlToDirectory: path.join(ws.dir, "rendered", stack) };
-        c.verification = liveChecks(ws, stack, fixture);
-      });
-      await ws.initStack(stack, CANARIES);
-      await secretHeader(ws, stack);
-    });
+    before(() => prepareStack(ws, stack, fixture));
 
     it("previews: the plan lists the gate's checks and runs none of them", async () => {
       const before = fixture.requestCount();
@@ -154,14 +156,7 @@ describe("real Pulumi engine: staging and production in render mode", function (
 
   describe("production", () => {
     const stack = "production";
-    before(async () => {
-      ws.editStack(stack, (c) => {
-        c.kubernetes = { renderYamlToDirectory: path.join(ws.dir, "rendered", stack) };
-        c.verification = liveChecks(ws, stack, fixture);
-      });
-      await ws.initStack(stack, CANARIES);
-      await secretHeader(ws, stack);
-    });
+    before(() => prepareStack(ws, stack, fixture));
 
     it("previews and ups; manifests schema-valid and posture-checked as production", async () => {
       await ws.must(["preview", "--stack", stack]);

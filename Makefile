@@ -3,7 +3,7 @@ SHELL := /bin/bash
 STACK ?= dev
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: install pulumi-tools typecheck lint test test-unit test-verification test-integration up preview destroy bench
+.PHONY: install pulumi-tools typecheck lint lint-workflows test test-unit test-verification test-integration up preview destroy bench
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,7 +29,10 @@ pulumi-tools:
 test-integration: install pulumi-tools
 	$(MOCHA) --timeout 900000 'tests/integration/**/*.test.ts'
 
-test: typecheck lint test-unit test-verification test-integration
+lint-workflows:
+	scripts/lint-workflows
+
+test: typecheck lint lint-workflows test-unit test-verification test-integration
 
 up: install
 	scripts/stack up $(STACK)

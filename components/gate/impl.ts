@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { formatIssues } from "../../config/errors";
 import { verificationSchema, type VerificationConfig } from "../../verification/schema";
 import type { PerformanceBaseline, SuiteReport } from "../../verification/types";
-import { failureTable, needsVerification, summarize, type GateSummary } from "./logic";
+import { failureTable, summarize, type GateSummary } from "./logic";
 
 /** Inputs the component hands the dynamic resource (see verificationGate.ts). */
 export interface GateInputs {
@@ -45,11 +45,6 @@ export async function check(_olds: Stored, news: GateInputs): Promise<pulumi.dyn
       return { property: where, reason: `${where}: ${rule.join(": ")}` };
     }),
   };
-}
-
-export async function diff(_id: string, olds: Stored, news: GateInputs): Promise<pulumi.dynamic.DiffResult> {
-  const decision = needsVerification(olds, news);
-  return { changes: decision.verify, replaces: [], deleteBeforeReplace: false };
 }
 
 export async function create(inputs: GateInputs): Promise<pulumi.dynamic.CreateResult> {

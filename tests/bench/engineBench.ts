@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(mini);
     fs.writeFileSync(path.join(mini, "Pulumi.yaml"), "name: minimal\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     fs.writeFileSync(path.join(mini, "index.ts"), MINIMAL);
-    fs.copyFileSync(path.join(ws.dir, "tsconfig.json"), path.join(mini, "tsconfig.json"));
+    fs.writeFileSync(path.join(mini, "package.json"), JSON.stringify({ name: "minimal", main: "index.ts" }));
     fs.writeFileSync(path.join(mini, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true }, files: ["index.ts"] }));
     fs.symlinkSync(path.join(ws.dir, "node_modules"), path.join(mini, "node_modules"));
     const miniWs = Object.create(ws) as Workspace;

@@ -16,17 +16,63 @@ export interface PulumiResult {
   code: number;
   stdout: string;
   stderr: string;
+  out: string;
   ms: number;
 }
 
 export function pulumiBinDir(): string {
   const bin = execFileSync(path.join(ROOT, "scripts/install-pulumi"), ["--print-bin"], { encoding: "utf8" }).trim();
-  for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
+  for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]) {
     if (!fs.existsSync(path.join(bin, tool))) {
       throw new Error(`${tool} is missing from ${bin}: run scripts/install-pulumi (make test and .ci/run do)`);
     }
   }
   return bin;
+}
+
+/** The environment every engine test runs pulumi in: our tools, a file:// backend, no cluster. */
+export function engineEnv(stateDir: string, passphrase = "integration-test-passphrase"): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${pulumiBinDir()}:${process.env.PATH}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(process.env.ACV2_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/acv2-pulumi"), "home"),
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    CI: "true",
+    // make test type-checks with tsc first; here ts-node only transpiles, saving ~10 s a run.
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+  };
+  // Render mode refuses a kubeconfig, and nothing here may reach a cluster or Pulumi Cloud.
+  delete env.KUBECONFIG;
+  delete env.PULUMI_ACCESS_TOKEN;
+  return env;
+}
+
+/** Runs the pulumi CLI; `out` is stdout and stderr interleaved as they arrived. */
+export function runPulumi(cwd: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 600_000): Promise<PulumiResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let out = "";
+    child.stdout.on("data", (d) => ((stdout += d), (out += d)));
+    child.stderr.on("data", (d) => ((stderr += d), (out += d)));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, out, ms: Date.now() - started });
+    });
+  });
+}
+
+/** Copies what the program needs at run time into `dir`, with node_modules linked. */
+export function copyProject(dir: string, files: readonly string[] = PROJECT_FILES): void {
+  for (const f of files) fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
 }
 
 export class Workspace {
@@ -35,42 +81,13 @@ export class Workspace {
 
   constructor(label: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `acv2-${label}-`));
-    for (const f of PROJECT_FILES) fs.cpSync(path.join(ROOT, f), path.join(this.dir, f), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
+    copyProject(this.dir);
     fs.mkdirSync(path.join(this.dir, ".state"));
-    const bin = pulumiBinDir();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(process.env.ACV2_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/acv2-pulumi"), "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(this.dir, ".state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "integration-test-passphrase",
-      CI: "true",
-      // make test type-checks with tsc first; here ts-node only transpiles, saving ~10 s a run.
-      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-    };
-    delete env.KUBECONFIG;
-    delete env.PULUMI_ACCESS_TOKEN;
-    this.env = env;
+    this.env = engineEnv(path.join(this.dir, ".state"));
   }
 
   pulumi(args: string[], timeoutMs = 600_000): Promise<PulumiResult> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-      child.on("error", reject);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
-      });
-    });
+    return runPulumi(this.dir, this.env, args, timeoutMs);
   }
 
   /** Runs pulumi and fails with its whole output when the exit code is not the expected one. */

@@ -4,60 +4,20 @@
 // Deployment lacks limits and whose NetworkPolicy fences ingress only fails with the policies'
 // messages, and passes once the same program is made compliant through its config.
 import * as assert from "assert";
-import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { copyProject, engineEnv, runPulumi, type PulumiResult } from "./engine";
 
 const ROOT = path.resolve(__dirname, "../..");
 const POLICY_PACK = path.join(ROOT, "policy");
 /** The engine names a loaded pack `<name>@v<version of policy/package.json>`. */
 const PACK_LOADED = new RegExp(`acv2-posture@v${JSON.parse(fs.readFileSync(path.join(POLICY_PACK, "package.json"), "utf8")).version.replace(/\./g, "\\.")} \\(local: `);
-/** What the program needs at run time; the copy keeps the checkout's stack files and state untouched. */
-const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "tsconfig.json", "index.ts", "config", "components", "verification", "policy"];
+type Run = PulumiResult;
 
-interface Run {
-  code: number;
-  out: string;
-}
-
-function engineEnv(stateDir: string): NodeJS.ProcessEnv {
-  const bin = execFileSync(path.join(ROOT, "scripts/install-pulumi"), ["--print-bin"], { encoding: "utf8" }).trim();
-  for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "pulumi-analyzer-policy"]) {
-    if (!fs.existsSync(path.join(bin, tool))) throw new Error(`${tool} is missing from ${bin}: run scripts/install-pulumi (.ci/run does)`);
-  }
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(process.env.ACV2_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/acv2-pulumi"), "home"),
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: "policy-integration-test",
-    // tsc --noEmit in make test type-checks the programs; here only the policies' verdict matters,
-    // and type-checking @pulumi/kubernetes on every preview costs ~15 s on this machine.
-    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-  };
-  // Render mode refuses a kubeconfig, and nothing here may reach a cluster or Pulumi Cloud.
-  delete env.KUBECONFIG;
-  delete env.PULUMI_ACCESS_TOKEN;
-  return env;
-}
-
-function pulumi(cwd: string, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 180_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
+function pulumi(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<Run> {
+  return runPulumi(cwd, env, args, 180_000);
 }
 
 async function must(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<Run> {
@@ -118,8 +78,7 @@ describe("policy pack on the real engine (pulumi preview --policy-pack)", functi
 
   it("the dev stack of the real program passes the pack", async () => {
     const dir = path.join(tmp, "project");
-    for (const f of PROJECT_FILES) fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    copyProject(dir);
     // Fresh passphrase and state: drop the committed salt; render into the temp dir, not rendered/dev.
     const stackFile = path.join(dir, "Pulumi.dev.yaml");
     const doc = YAML.parse(fs.readFileSync(stackFile, "utf8"));
@@ -127,7 +86,7 @@ describe("policy pack on the real engine (pulumi preview --policy-pack)", functi
     doc.config["agent-cellphone-v2:kubernetes"] = { ...doc.config["agent-cellphone-v2:kubernetes"], renderYamlToDirectory: path.join(tmp, "rendered-dev") };
     fs.writeFileSync(stackFile, YAML.stringify(doc));
     fs.mkdirSync(path.join(tmp, "state-dev"));
-    const env = engineEnv(path.join(tmp, "state-dev"));
+    const env = engineEnv(path.join(tmp, "state-dev"), "policy-integration-test");
 
     await must(dir, env, ["stack", "init", "dev", "--secrets-provider", "passphrase"]);
     const r = await pulumi(dir, env, ["preview", "--stack", "dev", "--policy-pack", POLICY_PACK, "--policy-pack-config", path.join(POLICY_PACK, "config/dev.json")]);
@@ -148,7 +107,7 @@ describe("policy pack on the real engine (pulumi preview --policy-pack)", functi
       fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "acv2-policy-violator", version: "0.0.0", private: true, main: "index.ts" }));
       fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
       fs.mkdirSync(path.join(tmp, "state-violator"));
-      env = engineEnv(path.join(tmp, "state-violator"));
+      env = engineEnv(path.join(tmp, "state-violator"), "policy-integration-test");
       await must(dir, env, ["stack", "init", "test", "--secrets-provider", "passphrase"]);
       await must(dir, env, ["config", "set", "renderDir", path.join(tmp, "rendered-violator")]);
     });

@@ -17,9 +17,6 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 # Plugin cache, credentials and workspace settings live beside the cached binaries, not in ~/.pulumi.
 export PULUMI_HOME="${PULUMI_HOME:-${ACV2_PULUMI_CACHE:-$HOME/.cache/acv2-pulumi}/home}"
-# Local file:// state encrypts secrets with a passphrase; a fixed one for local and CI stacks
-# unless the caller chose one (or a passphrase file).
-if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  export PULUMI_CONFIG_PASSPHRASE="acv2-local-passphrase"
-fi
+# No default passphrase: it encrypts the stack's secrets, so each caller chooses it
+# (scripts/stack sets one for the secret-less dev stack only).
 unset _acv2_scripts _acv2_bin

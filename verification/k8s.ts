@@ -148,3 +148,29 @@ export async function listReplicaSets(a: KubeAccess, namespace: string, labelSel
   const list = await a.apps.listNamespacedReplicaSet({ namespace, labelSelector }, callOptions(signal) as never);
   return list.items ?? [];
 }
+
+/**
+ * One check attempt against the API: credentials that cannot be loaded are ERROR, and any API
+ * failure is classified by classifyKubeError, naming what `work` was reading at the time
+ * (it updates that through `reading`).
+ */
+export async function kubeAttempt(
+  kubeconfig: string | undefined,
+  signal: AbortSignal,
+  initially: string,
+  work: (access: KubeAccess, reading: (what: string) => void) => Promise<import("./types").AttemptOutcome>,
+): Promise<import("./types").AttemptOutcome> {
+  let access: KubeAccess;
+  try {
+    access = kubeAccess({ kubeconfig });
+  } catch (err) {
+    return { status: "error", message: (err as Error).message };
+  }
+  let what = initially;
+  try {
+    return await work(access, (w) => (what = w));
+  } catch (err) {
+    const f = classifyKubeError(err, what, access.server, signal);
+    return { status: f.status, message: f.message, measurements: { credentials: access.source, apiServer: access.server } };
+  }
+}

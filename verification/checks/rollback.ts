@@ -8,7 +8,7 @@
 //   - otherwise (first deployment, or only identical templates) -> INCONCLUSIVE
 //     "no previous revision to roll back to": nothing is wrong, but nothing is proven either.
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
-import { classifyKubeError, kubeAccess, listReplicaSets, readDeployment, selectorString, type KubeAccess } from "../k8s";
+import { kubeAttempt, listReplicaSets, readDeployment, selectorString } from "../k8s";
 import type { AttemptOutcome, CheckDefinition } from "../types";
 
 const REVISION = "deployment.kubernetes.io/revision";
@@ -82,22 +82,12 @@ export function judgeRollback(d: V1Deployment, sets: V1ReplicaSet[]): AttemptOut
 
 export const definition: CheckDefinition<"rollback"> = {
   type: "rollback",
-  async attempt(config, ctx): Promise<AttemptOutcome> {
-    let access: KubeAccess;
-    try {
-      access = kubeAccess({ kubeconfig: config.kubeconfig });
-    } catch (err) {
-      return { status: "error", message: (err as Error).message };
-    }
-    let what = `deployment ${config.namespace}/${config.deployment}`;
-    try {
+  attempt(config, ctx): Promise<AttemptOutcome> {
+    return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access, reading) => {
       const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
-      what = `replicasets of ${config.namespace}/${config.deployment}`;
+      reading(`replicasets of ${config.namespace}/${config.deployment}`);
       const sets = await listReplicaSets(access, config.namespace, selectorString(d.spec?.selector), ctx.signal);
       return judgeRollback(d, sets);
-    } catch (err) {
-      const f = classifyKubeError(err, what, access.server, ctx.signal);
-      return { status: f.status, message: f.message, measurements: { credentials: access.source, apiServer: access.server } };
-    }
+    });
   },
 };

@@ -7,7 +7,7 @@
 //     running -> FAILED "rollout incomplete" (a later attempt may pass within failureLimit).
 //   - otherwise PASSED.
 import type { V1Deployment } from "@kubernetes/client-node";
-import { classifyKubeError, kubeAccess, readDeployment, type KubeAccess } from "../k8s";
+import { kubeAttempt, readDeployment } from "../k8s";
 import type { AttemptOutcome, CheckDefinition } from "../types";
 
 export interface RolloutFacts {
@@ -65,20 +65,11 @@ export function judgeRollout(d: V1Deployment): AttemptOutcome {
 
 export const definition: CheckDefinition<"rollout"> = {
   type: "rollout",
-  async attempt(config, ctx): Promise<AttemptOutcome> {
-    let access: KubeAccess;
-    try {
-      access = kubeAccess({ kubeconfig: config.kubeconfig });
-    } catch (err) {
-      return { status: "error", message: (err as Error).message };
-    }
-    try {
+  attempt(config, ctx): Promise<AttemptOutcome> {
+    return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access) => {
       const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
       const out = judgeRollout(d);
       return { ...out, measurements: { ...out.measurements, credentials: access.source } };
-    } catch (err) {
-      const f = classifyKubeError(err, `deployment ${config.namespace}/${config.deployment}`, access.server, ctx.signal);
-      return { status: f.status, message: f.message, measurements: { credentials: access.source, apiServer: access.server } };
-    }
+    });
   },
 };

@@ -2,6 +2,7 @@
 // Kubernetes provider wrote are judged by the same posture rules as the policy pack.
 import { readdirSync, readFileSync, statSync } from "fs";
 import { join } from "path";
+import YAML from "yaml";
 import { postureViolations, type Environment, type Manifest } from "../../policy/posture";
 import { stackPostureViolations } from "../../policy/postureStack";
 import type { CheckResult } from "../../verification/types";
@@ -20,7 +21,6 @@ export function environmentOf(stack: string): Environment {
 
 /** Reads every YAML document under `dir` (the provider's renderYamlToDirectory). */
 export function readManifests(dir: string): Manifest[] {
-  const YAML = require("yaml") as typeof import("yaml");
   return yamlFiles(dir).flatMap((file) =>
     YAML.parseAllDocuments(readFileSync(file, "utf8"))
       .map((doc) => doc.toJS() as Manifest)

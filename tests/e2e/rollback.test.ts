@@ -8,10 +8,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { V1ReplicaSet } from "@kubernetes/client-node";
-import { gateProvider } from "../../components/gate/provider";
 import { rollbackDeployment } from "../../components/gate/rollback";
-import { DynamicHost, serializeProvider } from "../fixtures/dynamicHost";
-import { startFixture, type Fixture } from "../fixtures/fixtureService";
+import { DynamicHost, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
+import type { Fixture } from "../fixtures/fixtureService";
 import { appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, ROOT, setImage, waitRolledOut, type Cluster } from "./cluster";
 
 const GOOD = "registry.example/agent-cellphone-v2:1.2.0";
@@ -88,15 +87,8 @@ describe("e2e: onFailure rollback on a live control plane", function () {
     let fixture: Fixture;
     let host: DynamicHost;
     let text: string;
-    before(async () => {
-      fixture = await startFixture();
-      text = await serializeProvider(gateProvider);
-      host = await DynamicHost.start();
-    });
-    after(async () => {
-      await host?.stop();
-      await fixture?.close();
-    });
+    before(async () => ({ fixture, host, text } = await startGateHarness()));
+    after(() => stopGateHarness({ fixture, host }));
 
     function inputs(deployment: string, onFailure: "fail" | "rollback") {
       return {

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
+import { readManifests } from "../../components/gate/posture";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const PROJECT = "agent-cellphone-v2";
@@ -125,16 +126,7 @@ export class Workspace {
   }
 }
 
-/** Every YAML document under a render directory. */
+/** Every YAML document under a render directory (none once destroy removed it). */
 export function readRendered(dir: string): Array<Record<string, any>> {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (/\.ya?ml$/.test(e.name)) files.push(full);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(f, "utf8")).map((d) => d.toJS())).filter((m) => m?.kind);
+  return fs.existsSync(dir) ? (readManifests(dir) as Array<Record<string, any>>) : [];
 }

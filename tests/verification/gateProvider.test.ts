@@ -5,9 +5,8 @@ import { strict as assert } from "assert";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { gateProvider } from "../../components/gate/provider";
-import { DynamicHost, serializeProvider } from "../fixtures/dynamicHost";
-import { startFixture, type Fixture } from "../fixtures/fixtureService";
+import { DynamicHost, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
+import type { Fixture } from "../fixtures/fixtureService";
 
 const ROOT = path.resolve(__dirname, "../..");
 const URN = "urn:pulumi:test::agent-cellphone-v2::acv2:verification:VerificationGate$pulumi-nodejs:dynamic/verification:Verification::gate-run";
@@ -47,15 +46,8 @@ describe("verification gate in Pulumi's dynamic provider host (serialized, over 
   let host: DynamicHost;
   let text: string;
 
-  before(async () => {
-    fixture = await startFixture();
-    text = await serializeProvider(gateProvider);
-    host = await DynamicHost.start();
-  });
-  after(async () => {
-    await host?.stop();
-    await fixture?.close();
-  });
+  before(async () => ({ fixture, host, text } = await startGateHarness()));
+  after(() => stopGateHarness({ fixture, host }));
   beforeEach(() => fixture.reset());
 
   it("serializes small, capturing no module, client or secret", () => {

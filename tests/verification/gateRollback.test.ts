@@ -6,10 +6,9 @@ import { strict as assert } from "assert";
 import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { gateProvider } from "../../components/gate/provider";
 import { previousReplicaSet } from "../../components/gate/rollback";
-import { DynamicHost, serializeProvider } from "../fixtures/dynamicHost";
-import { startFixture, type Fixture } from "../fixtures/fixtureService";
+import { DynamicHost, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
+import type { Fixture } from "../fixtures/fixtureService";
 import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -23,15 +22,8 @@ describe("verification gate onFailure: rollback (recorded-API stand-in, no clust
   let host: DynamicHost;
   let text: string;
 
-  before(async () => {
-    fixture = await startFixture();
-    text = await serializeProvider(gateProvider);
-    host = await DynamicHost.start();
-  });
-  after(async () => {
-    await host?.stop();
-    await fixture?.close();
-  });
+  before(async () => ({ fixture, host, text } = await startGateHarness()));
+  after(() => stopGateHarness({ fixture, host }));
   beforeEach(async () => {
     api = await startKubeApi(
       { deployments: { [KEY]: recorded("deployment-complete.json") }, replicaSets: recorded<{ items: any[] }>("replicasets-three-revisions.json").items },

@@ -129,6 +129,18 @@ function runArgs(req, prog, runPath) {
     return args;
 }
 
+// The engine asks in two message shapes (plugins, then packages) for the same list.
+function dependencies(req, Dependency) {
+    return pulumiPackages(programInfo(req).dir).map((p) => {
+        const dep = new Dependency();
+        dep.setName(p.name);
+        dep.setKind("resource");
+        dep.setVersion(p.version);
+        dep.setServer(p.server);
+        return dep;
+    });
+}
+
 const host = {
     handshake(call, cb) {
         if (call.request.getEngineAddress()) engineAddress = call.request.getEngineAddress();
@@ -143,31 +155,13 @@ const host = {
 
     getRequiredPlugins(call, cb) {
         const resp = new langproto.GetRequiredPluginsResponse();
-        resp.setPluginsList(
-            pulumiPackages(programInfo(call.request).dir).map((p) => {
-                const dep = new plugproto.PluginDependency();
-                dep.setName(p.name);
-                dep.setKind("resource");
-                dep.setVersion(p.version);
-                dep.setServer(p.server);
-                return dep;
-            }),
-        );
+        resp.setPluginsList(dependencies(call.request, plugproto.PluginDependency));
         cb(null, resp);
     },
 
     getRequiredPackages(call, cb) {
         const resp = new langproto.GetRequiredPackagesResponse();
-        resp.setPackagesList(
-            pulumiPackages(programInfo(call.request).dir).map((p) => {
-                const dep = new plugproto.PackageDependency();
-                dep.setName(p.name);
-                dep.setKind("resource");
-                dep.setVersion(p.version);
-                dep.setServer(p.server);
-                return dep;
-            }),
-        );
+        resp.setPackagesList(dependencies(call.request, plugproto.PackageDependency));
         cb(null, resp);
     },
 

@@ -6,6 +6,7 @@ import * as https from "node:https";
 import type { TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";
 import { AbortReason, childSignal, formatSeconds, reasonOf, timeoutReason } from "./abort";
+import { decodeBody } from "./httpBody";
 import type { AttemptOutcome } from "./types";
 
 export interface HttpRequestOptions {
@@ -44,14 +45,39 @@ export interface HttpTimings {
 export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** Decoded text: content-encoding undone, byte-order mark removed. */
   body: string;
+  /** The decoded bytes behind `body`. */
+  bodyBytes: Buffer;
+  /** The raw body went past maxBodyBytes (or decoded past it): the body is incomplete. */
   truncated: boolean;
+  /** Why the body cannot be judged (too large, undecodable content-encoding); undefined when it can. */
+  bodyProblem?: string;
   timings: HttpTimings;
   /** Negotiated TLS details for https. */
   tls?: { protocol: string | null; cipher?: string; authorized: boolean };
 }
 
-export type HttpErrorKind = "timeout" | "deadline" | "interrupted" | "dns" | "refused" | "reset" | "unreachable" | "tls" | "other";
+export type HttpErrorKind = "timeout" | "deadline" | "interrupted" | "dns" | "refused" | "reset" | "unreachable" | "tls" | "protocol" | "other";
+
+/**
+ * Success is 2xx, in every check that counts successes (availability, performance). A 3xx is an
+ * answer, not a success: no check follows redirects unless its config says so.
+ */
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** llhttp's parse errors, said plainly: the target answered, but not with valid HTTP/1.x. */
+const PARSE_ERRORS: Record<string, string> = {
+  HPE_INVALID_CONSTANT: "the response is not HTTP/1.x (an HTTP/0.9 reply or another protocol)",
+  HPE_UNEXPECTED_CONTENT_LENGTH: "malformed response: duplicate or conflicting Content-Length",
+  HPE_INVALID_CONTENT_LENGTH: "malformed response: invalid Content-Length",
+  HPE_INVALID_TRANSFER_ENCODING: "malformed response: invalid Transfer-Encoding",
+  HPE_INVALID_VERSION: "malformed response: unsupported HTTP version",
+  HPE_INVALID_STATUS: "malformed response: invalid status line",
+  HPE_HEADER_OVERFLOW: "malformed response: headers too large",
+};
 
 /** A request that produced no response, with a message safe to show (no URL credentials). */
 export class HttpError extends Error {
@@ -88,6 +114,7 @@ export function classifyError(err: unknown, target: { host?: string; port?: stri
   if (code === "ECONNRESET" || code === "EPIPE" || e?.message === "socket hang up") return new HttpError("reset", `connection reset by ${where}`, code);
   if (code === "ETIMEDOUT" || code === "ECONNABORTED") return new HttpError("timeout", `connection to ${where} timed out`, code);
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") return new HttpError("unreachable", `${where} unreachable (${code})`, code);
+  if (code && code.startsWith("HPE_")) return new HttpError("protocol", `${PARSE_ERRORS[code] ?? `malformed HTTP response (${code})`} from ${where}`, code);
   if (code && TLS_CODE.test(code)) return new HttpError("tls", `TLS error: ${code}${e.reason ? ` (${e.reason})` : ""}`, code);
   if (/ssl|tls|certificate/i.test(e?.message ?? "")) return new HttpError("tls", `TLS error: ${e.message}`, code);
   return new HttpError("other", e?.message ? `request failed: ${e.message}` : "request failed", code);
@@ -174,11 +201,14 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
           settled = true;
           child.dispose();
           const sock = res.socket as TLSSocket | null;
+          const decoded = decodeBody(Buffer.concat(chunks), res.headers["content-encoding"], maxBody, truncated);
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-            truncated,
+            body: decoded.text,
+            bodyBytes: decoded.bytes,
+            truncated: decoded.tooLarge,
+            bodyProblem: decoded.problem,
             timings: { startedAt, connectMs, ttfbMs, totalMs: performance.now() - t0 },
             tls: isHttps && sock && typeof sock.getProtocol === "function"
               ? { protocol: sock.getProtocol(), cipher: sock.getCipher()?.name, authorized: sock.authorized }
@@ -197,6 +227,13 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
       });
     });
     req.on("error", fail);
+    // A 101 the client never asked for hands the socket to nobody: without these two, the
+    // request would neither answer nor fail, and outlive every timeout.
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      fail(new HttpError("protocol", `${target.host}:${target.port} answered ${res.statusCode} Switching Protocols (to ${String(res.headers.upgrade ?? "unknown").slice(0, 20)}) to a plain request`));
+    });
+    req.on("close", () => fail(new HttpError("reset", `connection to ${target.host}:${target.port} closed before a complete response`)));
     if (payload !== undefined) req.write(payload);
     req.end();
   });

@@ -5,7 +5,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { performance } from "node:perf_hooks";
-import { reasonOf } from "./abort";
+import { formatSeconds, reasonOf } from "./abort";
 import { classifyError, HttpError } from "./http";
 
 export type TlsVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
@@ -90,8 +90,18 @@ function connect(t: TlsTarget, opts: tls.ConnectionOptions): Promise<{ socket: t
       socket.destroy();
       reject(err);
     };
-    const onAbort = () => finish(reasonOf(t.signal as AbortSignal));
-    const timer = setTimeout(() => finish(Object.assign(new Error("handshake timed out"), { code: "ETIMEDOUT" })), timeoutMs);
+    const onAbort = () => {
+      const r = reasonOf(t.signal as AbortSignal);
+      // The attempt's own timeout cut a handshake that had connected: still name the stall.
+      finish(r.kind === "timeout" && !socket.connecting ? new HttpError("timeout", `handshake with ${t.host}:${t.port} stalled: connected, but no TLS answer (${r.message})`, "ETIMEDOUT") : r);
+    };
+    // TCP connected but no ServerHello: say so, it is not the same fault as an unanswered SYN.
+    const timer = setTimeout(() => {
+      const where = `${t.host}:${t.port}`;
+      finish(socket.connecting
+        ? new HttpError("timeout", `connection to ${where} timed out`, "ETIMEDOUT")
+        : new HttpError("timeout", `handshake with ${where} stalled: connected, but no TLS answer within ${formatSeconds(timeoutMs)}`, "ETIMEDOUT"));
+    }, timeoutMs);
     if (t.signal?.aborted) return onAbort();
     t.signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("secureConnect", () => finish());

@@ -28,11 +28,14 @@ export function valueAt(root: unknown, dotted: string): unknown {
   return node;
 }
 
-/** Pure: one problem per expectation the JSON body does not meet. */
-export function jsonProblems(body: string, expect: Record<string, unknown>): string[] {
+/**
+ * Pure: one problem per expectation the JSON body does not meet. `redact` masks secrets in the
+ * quoted values before they are cut short (see preview).
+ */
+export function jsonProblems(body: string, expect: Record<string, unknown>, redact?: (s: string) => string): string[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(body.replace(/^\uFEFF/, ""));
   } catch {
     return ["response is not JSON"];
   }
@@ -40,7 +43,7 @@ export function jsonProblems(body: string, expect: Record<string, unknown>): str
     .filter(([path, want]) => !isDeepStrictEqual(valueAt(parsed, path), want))
     .map(([path, want]) => {
       const got = valueAt(parsed, path);
-      return `${path} expected ${preview(want)}, got ${got === undefined ? "nothing" : preview(got)}`;
+      return `${path} expected ${preview(want, 60, redact)}, got ${got === undefined ? "nothing" : preview(got, 60, redact)}`;
     });
 }
 
@@ -51,7 +54,9 @@ async function callEndpoint(base: string, ep: Endpoint, ctx: CheckContext): Prom
     result.httpStatus = res.status;
     result.latencyMs = Math.round(res.timings.totalMs);
     if (res.status !== ep.expectStatus) result.problems.push(`returned ${res.status}, expected ${ep.expectStatus}`);
-    else if (ep.expectJson) result.problems.push(...jsonProblems(res.body, ep.expectJson));
+    // A body cut at the read cap (or one that did not decode) cannot meet an expectation.
+    else if (ep.expectJson && res.bodyProblem) result.problems.push(`${res.bodyProblem}: expectJson not met`);
+    else if (ep.expectJson) result.problems.push(...jsonProblems(res.body, ep.expectJson, ctx.redact));
     if (result.problems.length > 0) result.status = "failed";
   } catch (err) {
     const h: HttpError = classifyError(err, {}, ctx.signal);

@@ -35,10 +35,21 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Header values are secret as a whole, and so is the credential after an auth scheme. */
+/**
+ * Header values are secret as a whole, and so is the credential after an auth scheme; Basic
+ * credentials also in decoded form (`user:password` and the password), which is what a server
+ * echoing them back would print.
+ */
 function headerSecrets(value: string): string[] {
-  const m = /^\s*(?:bearer|basic|token|apikey)\s+(.+)$/i.exec(value);
-  return m ? [value, m[1].trim()] : [value];
+  const m = /^\s*(bearer|basic|token|apikey)\s+(.+)$/i.exec(value);
+  if (!m) return [value];
+  const out = [value, m[2].trim()];
+  if (m[1].toLowerCase() === "basic") {
+    const decoded = Buffer.from(m[2].trim(), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon >= 0) out.push(decoded, safeDecode(decoded.slice(colon + 1)));
+  }
+  return out;
 }
 
 /**
@@ -92,11 +103,39 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Every form a secret may take once it is embedded in a URL, JSON or an error message. */
+/**
+ * The base64 characters that encode `secret` whatever bytes surround it: base64 works in 3-byte
+ * groups, so a secret inside a larger encoded value (`Basic base64(user:secret)`, a JSON blob)
+ * appears in one of three alignments. For each, the characters that mix in neighbouring bytes are
+ * dropped; what remains is the same in every encoding of every string containing the secret.
+ */
+export function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const out: string[] = [];
+  for (const lead of [0, 1, 2]) {
+    const enc = Buffer.concat([Buffer.alloc(lead), bytes]).toString("base64");
+    const start = [0, 2, 3][lead];
+    const end = Math.floor(((lead + bytes.length) * 8) / 6);
+    const core = enc.slice(start, end);
+    out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return out;
+}
+
+/** Every form a secret may take once it is embedded in a URL, a form, JSON, base64 or an error message. */
 function variants(secret: string): string[] {
   const forms = new Set([secret, encodeURIComponent(secret), encodeURI(secret), JSON.stringify(secret).slice(1, -1)]);
+  forms.add(encodeURIComponent(secret).replace(/%20/g, "+"));
   forms.add(Buffer.from(secret).toString("base64"));
+  for (const core of base64Cores(secret)) forms.add(core);
+  // Echoed JSON quoted again in a message, then in a JSON report: escaping nests.
+  for (let depth = 0; depth < 2; depth++) for (const f of [...forms]) forms.add(JSON.stringify(f).slice(1, -1));
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+
+/** A regex source for one form; percent-escapes match in either case (`%2F` and `%2f`). */
+function formPattern(form: string): string {
+  return escapeRegExp(form).replace(/%([0-9A-F])([0-9A-F])/g, (_m, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`);
 }
 
 export interface Redactor {
@@ -126,7 +165,7 @@ export function redactUrl(u: string): string {
 export function createRedactor(secrets: Iterable<string> = []): Redactor {
   const list = [...new Set([...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   const forms = [...new Set(list.flatMap(variants))].sort((a, b) => b.length - a.length);
-  const pattern = forms.length > 0 ? new RegExp(forms.map(escapeRegExp).join("|"), "g") : undefined;
+  const pattern = forms.length > 0 ? new RegExp(forms.map(formPattern).join("|"), "g") : undefined;
   const redact = (text: string): string => {
     const masked = pattern ? String(text).replace(pattern, MASK) : String(text);
     // Userinfo in any URL is credentials even when the config did not mark it secret.

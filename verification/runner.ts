@@ -88,6 +88,7 @@ async function runAttempt(run: CheckRun, def: CheckDefinition, index: number): P
     signal: attempt.signal,
     timeoutMs: policy.timeoutMs,
     baselines: opts.baselines,
+    redact: redactor.redact,
     log: (line) => opts.log?.(redactor.redact(`${check.name}: ${line}`)),
   };
   const started = performance.now();

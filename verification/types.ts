@@ -51,6 +51,11 @@ export interface CheckContext {
   timeoutMs: number;
   /** Last passing baselines by check name. */
   baselines?: Record<string, PerformanceBaseline>;
+  /**
+   * Masks the suite's secrets. Checks call it on text they are about to cut short (previews), so
+   * a secret is masked whole before any prefix of it could survive a cut. Default identity.
+   */
+  redact?: (text: string) => string;
   /** Progress/log sink; messages must already be redacted-safe. */
   log?: (line: string) => void;
 }

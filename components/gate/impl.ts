@@ -48,12 +48,29 @@ export async function check(_olds: Stored, news: GateInputs): Promise<pulumi.dyn
 }
 
 export async function create(inputs: GateInputs): Promise<pulumi.dynamic.CreateResult> {
-  const outs = await verify(inputs, undefined);
+  const outs = await redactingErrors(inputs, () => verify(inputs, undefined));
   return { id: `verification-${inputs.stack}`, outs };
 }
 
 export async function update(_id: string, olds: Stored, news: GateInputs): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: await verify(news, olds.baselines) };
+  return { outs: await redactingErrors(news, () => verify(news, olds.baselines)) };
+}
+
+/**
+ * Every error that reaches the engine passes here first: the failure table, but also whatever a
+ * library threw on the way (fetch quotes URLs with their userinfo, clients quote DSNs). Masked
+ * with the secrets of the config and of secret-looking environment variables; no stack frames
+ * beyond the message are kept, since a stack repeats the raw message.
+ */
+async function redactingErrors<T>(inputs: GateInputs, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const { collectSecrets, createRedactor, envSecrets } = await import("../../verification/redact");
+    const redacted = new Error(createRedactor(collectSecrets(inputs.config, envSecrets())).redact((err as Error)?.message ?? String(err)));
+    redacted.stack = redacted.message;
+    throw redacted;
+  }
 }
 
 function writeReports(dir: string, report: SuiteReport, markdown: string, junit: string): { path: string; text: string } {

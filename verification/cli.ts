@@ -5,10 +5,10 @@ import { ConfigError } from "../config/errors";
 import { readBaselines, updateBaselines } from "./baselines";
 import { parseCliArgs, USAGE, type CliArgs } from "./cliArgs";
 import { createConsoleReporter } from "./console";
-import { interruptReason } from "./abort";
+import { AbortReason } from "./abort";
 import { ConfigFileError, loadConfigFile, type LoadedConfig } from "./loadConfig";
 import { collectSecrets, createRedactor, envSecrets, redactUrl, type Redactor } from "./redact";
-import { renderJson, writeReportFile } from "./reports/json";
+import { removeStaleReports, renderJson, writeReportFile } from "./reports/json";
 import { renderJunit } from "./reports/junit";
 import { appendStepSummary, renderMarkdown } from "./reports/markdown";
 import { isSelected, runSuite } from "./runner";
@@ -60,6 +60,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const args = parsed.args;
   const fromEnv = envSecrets(io.env);
+  try {
+    // Before anything else can fail: a report from an earlier run must not look like this one's.
+    removeStaleReports([args.json, args.junit, args.markdown]);
+  } catch (err) {
+    io.stderr.write(`verify: cannot remove the previous report (${(err as NodeJS.ErrnoException).code ?? "error"}); no check was run.\n`);
+    return EXIT_INVALID;
+  }
 
   let loaded: LoadedConfig;
   try {
@@ -131,15 +138,42 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return code;
 }
 
+/** Signals that cancel a run like Ctrl-C: an aborted partial report, exit EXIT_NOT_PASSED. */
+export const CANCEL_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const SIGNAL_NUMBER: Record<(typeof CANCEL_SIGNALS)[number], number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+
+/**
+ * The first SIGINT, SIGTERM or SIGHUP cancels the run (partial reports marked aborted, exit 1);
+ * a second one quits at once with 128 + its number. The parent is watched too: when it dies
+ * (npm killed with SIGKILL), this process is re-parented and cancels itself rather than keep
+ * sending traffic as an orphan.
+ */
+export function cancelOnSignals(ctl: AbortController, stderr: { write(s: string): unknown }, exit: (code: number) => void, watchMs = 250): () => void {
+  let cancelled = false;
+  const cancel = (why: string) => {
+    cancelled = true;
+    stderr.write(`verify: ${why}: cancelling in-flight checks and writing partial reports (signal again to quit now)\n`);
+    ctl.abort(new AbortReason("interrupted", why));
+  };
+  const handlers = CANCEL_SIGNALS.map((sig) => {
+    const h = () => (cancelled ? exit(128 + SIGNAL_NUMBER[sig]) : cancel(sig === "SIGINT" ? "interrupted" : `interrupted by ${sig}`));
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (!cancelled && process.ppid !== parent) cancel(`parent process ${parent} exited`);
+  }, watchMs);
+  watch.unref();
+  return () => {
+    clearInterval(watch);
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
+
 if (require.main === module) {
   const ctl = new AbortController();
-  let interrupts = 0;
-  process.on("SIGINT", () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write("verify: interrupted: cancelling in-flight checks and writing partial reports (Ctrl-C again to quit now)\n");
-    ctl.abort(interruptReason());
-  });
+  cancelOnSignals(ctl, process.stderr, (code) => process.exit(code));
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: ctl.signal })
     .then((code) => process.exit(code))
     .catch((err: Error) => {

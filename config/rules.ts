@@ -29,7 +29,7 @@ export function crossFieldIssues(parts: Parts, ctx: RuleContext): ZodIssue[] {
     ...gatewayRules(parts, ctx),
     ...monitoringRules(parts, ctx),
     ...(parts.verification?.checks && !ctx.verificationIsSecret
-      ? verificationCredentialIssues({ checks: parts.verification.checks, pushgatewayUrl: parts.verification.pushgatewayUrl })
+      ? verificationCredentialIssues({ checks: parts.verification.checks, pushgatewayUrl: parts.verification.pushgatewayUrl, baseUrl: parts.verification.baseUrl })
       : []),
   ];
 }
@@ -108,33 +108,61 @@ function monitoringRules({ monitoring }: Parts, ctx: RuleContext): ZodIssue[] {
 
 const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
 
-function urlHasPassword(u: string): boolean {
+const SECRET_FIELD = /password|passwd|token|secret|dsn|authorization|api[-_]?key|credential/i;
+
+/** "a URL password", or a query parameter named like a credential (`?token=`), or undefined. */
+function urlCredential(u: string): string | undefined {
   try {
-    return new URL(u).password !== "";
+    const url = new URL(u);
+    if (url.password !== "") return "a URL password";
+    if ([...url.searchParams.keys()].some((k) => SECRET_FIELD.test(k))) return "a credential in the URL query";
   } catch {
-    return false;
+    // not a URL: the schema reports it
   }
+  return undefined;
+}
+
+/** Key paths (below `root`) of string or number values under credential-like keys, at any depth. */
+function secretFields(node: unknown, root: Array<string | number>): Array<Array<string | number>> {
+  if (Array.isArray(node)) return node.flatMap((v, i) => secretFields(v, [...root, i]));
+  if (!node || typeof node !== "object") return [];
+  return Object.entries(node as Record<string, unknown>).flatMap(([k, v]) =>
+    // expectJson keys are dotted paths ("data.apiToken"): any segment may name the credential.
+    SECRET_FIELD.test(k) && (typeof v === "string" || typeof v === "number") ? [[...root, k]] : secretFields(v, [...root, k]),
+  );
 }
 
 /**
  * Credentials in a verification config that was not set with --secret would land in plaintext
  * state; name each one with the `--secret --path` command that fixes it.
  */
-export function verificationCredentialIssues(v: Pick<VerificationConfig, "checks" | "pushgatewayUrl">): ZodIssue[] {
+export function verificationCredentialIssues(v: Pick<VerificationConfig, "checks" | "pushgatewayUrl" | "baseUrl">): ZodIssue[] {
   const out: ZodIssue[] = [];
   const flag = (path: Array<string | number>, what: string) =>
     out.push(issue(["verification", ...path], `holds ${what}: set it with \`pulumi config set --secret --path\` so the verification key is secret`));
   v.checks.forEach((c, i) => {
     for (const [k, val] of Object.entries(c)) {
-      if (typeof val === "string" && /url$/i.test(k) && urlHasPassword(val)) flag(["checks", i, k], "a URL password");
+      const what = typeof val === "string" && /url$/i.test(k) ? urlCredential(val) : undefined;
+      if (what) flag(["checks", i, k], what);
     }
-    if (c.type === "external") c.targets.forEach((t, j) => urlHasPassword(t.url) && flag(["checks", i, "targets", j, "url"], "a URL password"));
+    if (c.type === "external") {
+      c.targets.forEach((t, j) => {
+        const what = urlCredential(t.url);
+        if (what) flag(["checks", i, "targets", j, "url"], what);
+      });
+    }
     if (c.type === "api") {
-      c.endpoints.forEach((e, j) =>
-        Object.keys(e.headers ?? {}).forEach((h) => SECRET_HEADER.test(h) && flag(["checks", i, "endpoints", j, "headers", h], "a credential header")),
-      );
+      c.endpoints.forEach((e, j) => {
+        Object.keys(e.headers ?? {}).forEach((h) => SECRET_HEADER.test(h) && flag(["checks", i, "endpoints", j, "headers", h], "a credential header"));
+        const at = ["checks", i, "endpoints", j];
+        secretFields(e.body, [...at, "body"]).forEach((p) => flag(p, "a credential in the request body"));
+        secretFields(e.expectJson, [...at, "expectJson"]).forEach((p) => flag(p, "a credential in an expected value"));
+      });
     }
   });
-  if (v.pushgatewayUrl && urlHasPassword(v.pushgatewayUrl)) flag(["pushgatewayUrl"], "a URL password");
+  for (const key of ["pushgatewayUrl", "baseUrl"] as const) {
+    const what = v[key] ? urlCredential(v[key] as string) : undefined;
+    if (what) flag([key], what);
+  }
   return out;
 }

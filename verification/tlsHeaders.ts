@@ -42,10 +42,25 @@ export function headerProblems(f: HeaderFindings): string[] {
 
 export const REDIRECT_STATUSES = [301, 302, 307, 308];
 
-/** Pure: does a plain-HTTP answer redirect to HTTPS? Returns a problem phrase, or undefined when it does. */
-export function redirectProblem(status: number, location: string | undefined): string | undefined {
+/**
+ * Pure: does a plain-HTTP answer redirect to HTTPS *on the same host*? Returns a problem phrase,
+ * or undefined when it does. `hosts` are the acceptable targets: the host the plain request went
+ * to and the host of the HTTPS endpoint under check. A redirect elsewhere (another host, or a
+ * look-alike such as `host.evil.example`) is an open redirect, not an upgrade. Only host names
+ * reach the message, never the whole Location (it may carry tokens).
+ */
+export function redirectProblem(status: number, location: string | undefined, hosts?: readonly string[]): string | undefined {
   if (!REDIRECT_STATUSES.includes(status)) return `plain HTTP answered ${status}, not a redirect to https`;
   if (!location) return `plain HTTP answered ${status} without a Location`;
   if (!/^https:\/\//i.test(location)) return `plain HTTP redirects to a non-https location`;
+  if (hosts === undefined) return undefined;
+  let to: string;
+  try {
+    to = new URL(location).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  } catch {
+    return "plain HTTP redirects to an unparseable https location";
+  }
+  const allowed = hosts.map((h) => h.replace(/^\[|\]$/g, "").toLowerCase());
+  if (!allowed.includes(to)) return `plain HTTP redirects to https on another host (${to.slice(0, 80)}, expected ${[...new Set(allowed)].join(" or ")})`;
   return undefined;
 }

@@ -6,7 +6,7 @@
 //   - samples < minSamples -> INCONCLUSIVE, message states the count (fault 10).
 //   - any threshold broken (maxErrorRate defaults to 1%), or p95 regressed beyond maxRegression -> FAILED.
 //   - otherwise PASSED; the measurements carry p50/p95/p99 so the gate can store a new baseline.
-import { errorOutcome, formatSeconds, joinUrl } from "../http";
+import { errorOutcome, formatSeconds, isSuccessStatus, joinUrl } from "../http";
 import { compareBaseline, summarize, thresholdViolations, type BaselineComparison } from "../load";
 import { DEFAULT_MAX_IN_FLIGHT, runOpenLoad, type OpenLoadResult } from "../loadRunner";
 import type { CheckConfigOf } from "../schema";
@@ -85,6 +85,8 @@ export const definition: CheckDefinition<"performance"> = {
         signal: ctx.signal,
         // A single request may not outlive the attempt; beyond 10 s it is a failure anyway.
         requestTimeoutMs: Math.min(ctx.timeoutMs, 10_000),
+        // 2xx only, as availability counts: a 3xx is an answer, not a success.
+        isSuccess: isSuccessStatus,
       });
     } catch (err) {
       return errorOutcome(err, "load run failed");

@@ -6,7 +6,8 @@
 //      cannot even offer them, `legacyProbe: "unsupported by runtime"`, counted neither way.
 //   3. HTTPS GET over a verified connection: requiredHeaders present, no Server / X-Powered-By
 //      / x-envoy-* leakage (names only in messages, never values).
-//   4. httpRedirectUrl (if set): must answer 301/302/307/308 to an https:// Location.
+//   4. httpRedirectUrl (if set): must answer 301/302/307/308 to an https:// Location on the host
+//      of httpRedirectUrl or of url (never followed: only the Location is judged).
 //   5. namespace + deployment (if set): live pod posture through the Kubernetes API; an
 //      unreachable API is a measurement note, never a pass of that part.
 // Verdict: any finding -> FAILED (all listed); else the endpoint could not be reached -> ERROR;
@@ -48,11 +49,11 @@ async function headersPart(config: Config, ctx: CheckContext, extraCa: string | 
   }
 }
 
-async function redirectPart(url: string, ctx: CheckContext, m: Record<string, unknown>): Promise<string[]> {
+async function redirectPart(url: string, httpsUrl: string, ctx: CheckContext, m: Record<string, unknown>): Promise<string[]> {
   const res = await httpRequest({ url, signal: ctx.signal, timeoutMs: ctx.timeoutMs, maxBodyBytes: 16 * 1024 });
   const location = typeof res.headers.location === "string" ? res.headers.location : undefined;
   m.redirect = { status: res.status, toHttps: location ? /^https:\/\//i.test(location) : false };
-  const p = redirectProblem(res.status, location);
+  const p = redirectProblem(res.status, location, [new URL(url).hostname, new URL(httpsUrl).hostname]);
   return p ? [p] : [];
 }
 
@@ -114,7 +115,7 @@ export const definition: CheckDefinition<"security"> = {
       // Only over a connection that verified: a certificate finding is never worked around.
       if (hs.kind === "ok") problems.push(...(await headersPart(config, ctx, extraCa, m)));
       else m.headers = "not checked: certificate not trusted";
-      if (config.httpRedirectUrl) problems.push(...(await redirectPart(config.httpRedirectUrl, ctx, m)));
+      if (config.httpRedirectUrl) problems.push(...(await redirectPart(config.httpRedirectUrl, config.url, ctx, m)));
     } catch (err) {
       if (problems.length === 0) return errorOutcome(err, "security request", m);
       m.requestError = err instanceof HttpError ? err.message : "request failed";

@@ -1,9 +1,10 @@
 // The gate's behaviour inside the dynamic provider process: validate, decide, run the suite,
 // store a summary or fail the update. Loaded by provider.ts at run time, never serialized.
-import { mkdirSync, writeFileSync } from "fs";
+import { mkdirSync } from "fs";
 import { join, resolve } from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { formatIssues } from "../../config/errors";
+import { removeStaleReports, writeReportFile } from "../../verification/reports/json";
 import { verificationSchema, type VerificationConfig } from "../../verification/schema";
 import type { PerformanceBaseline, SuiteReport } from "../../verification/types";
 import { failureTable, summarize, type GateSummary } from "./logic";
@@ -73,19 +74,25 @@ async function redactingErrors<T>(inputs: GateInputs, run: () => Promise<T>): Pr
   }
 }
 
+const REPORT_FILES = ["verification-results.json", "verification-results.md", "verification-results.xml"];
+
 function writeReports(dir: string, report: SuiteReport, markdown: string, junit: string): { path: string; text: string } {
   mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(report, null, 2);
-  const path = join(dir, "verification-results.json");
-  writeFileSync(path, text);
-  writeFileSync(join(dir, "verification-results.md"), markdown);
-  writeFileSync(join(dir, "verification-results.xml"), junit); // CI test-report viewers read JUnit
+  const path = join(dir, REPORT_FILES[0]);
+  // Renamed into place (writeReportFile): a killed run never leaves half a report.
+  writeReportFile(path, text);
+  writeReportFile(join(dir, REPORT_FILES[1]), markdown);
+  writeReportFile(join(dir, REPORT_FILES[2]), junit); // CI test-report viewers read JUnit
   return { path, text };
 }
 
 async function verify(inputs: GateInputs, previous?: Record<string, PerformanceBaseline>): Promise<Omit<GateInputs, "config"> & GateSummary> {
   const config: VerificationConfig = verificationSchema.parse(inputs.config);
   const started = Date.now();
+  const dir = config.reportDir ? resolve(inputs.projectRoot, config.reportDir) : join(inputs.projectRoot, "reports", inputs.stack);
+  // A report from an earlier run must not look like this run's if this one dies before writing.
+  removeStaleReports(REPORT_FILES.map((f) => join(dir, f)));
   const suite = await import("../../verification");
   const extra: SuiteReport["checks"] = [];
   if (inputs.renderDir) {
@@ -103,9 +110,6 @@ async function verify(inputs: GateInputs, previous?: Record<string, PerformanceB
     report.status = suite.suiteStatus(report.checks, new Set(), report.status === "aborted");
     report.durationMs = Date.now() - started;
   }
-  const dir = config.reportDir
-    ? resolve(inputs.projectRoot, config.reportDir)
-    : join(inputs.projectRoot, "reports", inputs.stack);
   const { path, text } = writeReports(dir, report, suite.renderMarkdown(report), suite.renderJunit(report));
 
   const notes: string[] = [];

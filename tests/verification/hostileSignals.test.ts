@@ -4,6 +4,8 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { create } from "../../components/gate/impl";
 import { writeReportFile } from "../../verification/reports/json";
 import type { SuiteReport } from "../../verification/types";
 import { startHostileServer, type HostileServer } from "../fixtures/hostileServer";
@@ -122,5 +124,22 @@ describe("hostile runs: signals, killed parents, stale reports (issue 11.5)", fu
     } finally {
       dir.cleanup();
     }
+  });
+
+  it("gate: the previous run's reports are gone while a new verification runs, and replaced at the end", async () => {
+    const dir = join(tmp.dir, "gate-reports");
+    const stale = ["verification-results.json", "verification-results.md", "verification-results.xml"].map((f) => join(dir, f));
+    for (const p of stale) writeReportFile(p, '{"status":"passed"}');
+    const start = h.requestCount();
+    const run = create({
+      config: { baseUrl: h.url, reportDir: dir, checks: [{ name: "steady", type: "availability", path: "/slow", requests: 12 }] },
+      configHash: "h", imageRef: "img:1", specHash: "s", alwaysRun: false, onFailure: "fail",
+      target: { namespace: "ns", deployment: "d" }, projectRoot: REPO, stack: "hostile", plannedChecks: ["steady"],
+    });
+    await until(() => h.requestCount() > start, 30_000, "the gate's checks to start");
+    for (const p of stale) assert.ok(!existsSync(p), `${p} from the earlier run still looks current mid-run`);
+    await run;
+    assert.equal((JSON.parse(readFileSync(stale[0], "utf8")) as SuiteReport).checks[0].name, "steady");
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes(".tmp-")), []);
   });
 });

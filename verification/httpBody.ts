@@ -40,14 +40,18 @@ const DECODERS: Record<string, Inflate> = {
   br: zlib.brotliDecompressSync,
 };
 
-function stripBom(bytes: Buffer): { bytes: Buffer; text: string } {
+/**
+ * A UTF-8 byte-order mark is removed. A UTF-16 (or UTF-32) one is refused rather than decoded:
+ * health and API bodies are UTF-8 in practice, and a lenient UTF-16 decoder turns any byte
+ * soup into "text".
+ */
+function stripBom(bytes: Buffer): { bytes: Buffer; text: string; problem?: string } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     const rest = bytes.subarray(3);
     return { bytes: rest, text: rest.toString("utf8") };
   }
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    const text = new TextDecoder(bytes[0] === 0xff ? "utf-16le" : "utf-16be").decode(bytes.subarray(2));
-    return { bytes: Buffer.from(text, "utf8"), text };
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff)) {
+    return { bytes: Buffer.alloc(0), text: "", problem: "body starts with a UTF-16/UTF-32 byte-order mark; the suite reads UTF-8 only" };
   }
   return { bytes, text: bytes.toString("utf8") };
 }

@@ -72,4 +72,13 @@ describe("hostile targets: bodies past the cap, compressed or BOM-prefixed (issu
     assert.equal(ar.status, "failed");
     assert.match(ar.message, /zstd.*expectJson not met/);
   });
+
+  it("a UTF-16 byte-order mark is refused, not decoded leniently (random bytes would read as text)", async () => {
+    h.setBody("utf16", { bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"status":"ok"}', "utf16le")]), headers: { "content-type": "application/json" } });
+    const hr = await health(h, "/body/utf16");
+    assert.equal(hr.status, "failed", hr.message);
+    assert.match(hr.message, /UTF-16\/UTF-32 byte-order mark; the suite reads UTF-8 only/);
+    h.setBody("bom-only", { bytes: Buffer.from([0xfe, 0xff]) });
+    assert.equal((await health(h, "/body/bom-only")).status, "failed");
+  });
 });

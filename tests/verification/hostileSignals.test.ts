@@ -73,29 +73,32 @@ describe("hostile runs: signals, killed parents, stale reports (issue 11.5)", fu
     });
   }
 
-  it("npm run verify killed with SIGKILL: the node child notices, stops sending and writes an aborted report", async () => {
-    const cfg = tmp.file("npm-kill.yaml", slowConfig(h.url));
-    const json = tmp.file("npm-kill.json");
-    const npm = spawn("npm", ["run", "--silent", "verify", "--", "--config", cfg, "--json", json], { cwd: REPO, env: { ...process.env, CI: "true" }, stdio: "ignore" });
-    try {
-      const start = h.requestCount();
-      await until(() => h.requestCount() - start >= 8, 60_000, "the run to send traffic");
-      const children = processesWith(cfg).filter((p) => p !== npm.pid);
-      assert.ok(children.length > 0, "no child process found for the run");
-      npm.kill("SIGKILL");
-      // The child watches its parent every 250 ms; give it ample time on a loaded machine.
-      await until(() => processesWith(cfg).length === 0, 20_000, "the orphaned child to exit");
-      const settled = h.requestCount();
-      await sleep(1500);
-      assert.equal(h.requestCount(), settled, "an orphan kept sending traffic");
-      const report = JSON.parse(readFileSync(json, "utf8")) as SuiteReport;
-      assert.equal(report.status, "aborted");
-      assert.match(report.checks[0].message, /parent process \d+ exited/);
-    } finally {
-      npm.kill("SIGKILL");
-      for (const p of processesWith(cfg)) process.kill(p, "SIGKILL");
-    }
-  });
+  for (const [sig, says] of [["SIGKILL", /parent process \d+ exited/], ["SIGTERM", /interrupted by SIGTERM/]] as const) {
+    it(`npm run verify killed with ${sig}: the node child stops sending and writes an aborted report, no orphan`, async () => {
+      const cfg = tmp.file(`npm-${sig}.yaml`, slowConfig(h.url));
+      const json = tmp.file(`npm-${sig}.json`);
+      const npm = spawn("npm", ["run", "--silent", "verify", "--", "--config", cfg, "--json", json], { cwd: REPO, env: { ...process.env, CI: "true" }, stdio: "ignore" });
+      try {
+        const start = h.requestCount();
+        await until(() => h.requestCount() - start >= 8, 60_000, "the run to send traffic");
+        const children = processesWith(cfg).filter((p) => p !== npm.pid);
+        assert.ok(children.length > 0, "no child process found for the run");
+        // SIGKILL: npm cannot forward anything; the child watches its parent every 250 ms.
+        // SIGTERM: npm forwards it. Either way, ample time on a loaded machine.
+        npm.kill(sig);
+        await until(() => processesWith(cfg).length === 0, 20_000, "the child to exit");
+        const settled = h.requestCount();
+        await sleep(1500);
+        assert.equal(h.requestCount(), settled, "an orphan kept sending traffic");
+        const report = JSON.parse(readFileSync(json, "utf8")) as SuiteReport;
+        assert.equal(report.status, "aborted");
+        assert.match(report.checks[0].message, says);
+      } finally {
+        npm.kill("SIGKILL");
+        for (const p of processesWith(cfg)) process.kill(p, "SIGKILL");
+      }
+    });
+  }
 
   it("a report from an earlier run is removed at start, even when the new run stops at an invalid config", async () => {
     const paths = ["stale.json", "stale.xml", "stale.md"].map((f) => tmp.file(f, '{"status":"passed"}'));

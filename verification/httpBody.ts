@@ -22,7 +22,7 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
-export const tooLargeMessage = (cap: number) => `body larger than the ${formatBytes(cap)} read cap, so it cannot be judged`;
+export const tooLargeMessage = (cap: number) => `body is larger than the ${formatBytes(cap)} read cap, so it cannot be judged`;
 
 type Inflate = (buf: Buffer, opts: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer;
 const DECODERS: Record<string, Inflate> = {

@@ -30,10 +30,10 @@ describe("hostile targets: bodies past the cap, compressed or BOM-prefixed (issu
   it("a body past the 1 MiB read cap: health FAILED and api expectJson FAILED, both saying it was too large", async () => {
     const hr = await health(h, "/big");
     assert.equal(hr.status, "failed", hr.message);
-    assert.match(hr.message, /^GET \/big 200 but the body larger than the 1 MiB read cap, so it cannot be judged$/);
+    assert.match(hr.message, /^GET \/big 200 but the body is larger than the 1 MiB read cap, so it cannot be judged$/);
     const ar = await api(h, "/big", { status: "ok" });
     assert.equal(ar.status, "failed", ar.message);
-    assert.match(ar.message, /body larger than the 1 MiB read cap, so it cannot be judged: expectJson not met/);
+    assert.match(ar.message, /body is larger than the 1 MiB read cap, so it cannot be judged: expectJson not met/);
   });
 
   it("a gzip bomb (16 MiB behind 16 KiB) is too large, not decoded into memory", async () => {

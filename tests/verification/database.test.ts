@@ -66,7 +66,7 @@ describe("database check: PostgreSQL (real server from scripts/start-postgres)",
   it("passes with a SELECT 1 round trip", async () => {
     const out = await attempt(pgUrl(pg));
     assert.equal(out.status, "passed", out.message);
-    assert.match(out.message, /^SELECT 1 answered in [\d.]+ms \(postgres 127\.0\.0\.1:55432\)$/);
+    assert.match(out.message, new RegExp(`^SELECT 1 answered in [\\d.]+ms \\(postgres 127\\.0\\.0\\.1:${pg.port}\\)$`));
     const m = out.measurements as Record<string, number>;
     assert.ok(m.roundTripMs > 0 && m.roundTripMs >= m.queryMs);
     assert.ok(!JSON.stringify(out).includes(pg.password));

@@ -156,8 +156,19 @@ export async function runSuite(config: VerificationConfig, opts: RunOptions = {}
   const redactor = createRedactor(collectSecrets(config, opts.secrets ?? []));
   const startedAt = new Date();
   const t0 = performance.now();
-  const suite = childSignal(opts.signal, config.deadlineSeconds * 1000, deadlineReason);
   const deselected = new Set(config.checks.filter((c) => !isSelected(c, opts.only)).map((c) => c.name));
+  // Load every selected check type before any timer starts: a check module's first require is
+  // synchronous (the Kubernetes client takes seconds on a busy machine) and would otherwise stall
+  // the event loop while other checks' attempt timeouts run, failing a healthy target.
+  for (const type of new Set(config.checks.filter((c) => !deselected.has(c.name)).map((c) => c.type))) {
+    if (opts.definitions?.[type]) continue;
+    try {
+      getCheck(type);
+    } catch {
+      // reported by that check when it runs ("check could not run")
+    }
+  }
+  const suite = childSignal(opts.signal, config.deadlineSeconds * 1000, deadlineReason);
   const results: CheckResult[] = new Array(config.checks.length);
   const limit = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
   // Each running check holds at most two listeners on the suite signal (its attempt's child

@@ -2,11 +2,12 @@
 // for an all-advisory suite (issue 10.8), against real loopback servers: a closed port (refused)
 // and a server that accepts and never answers (timed out).
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as net from "node:net";
 import { DEFAULT_CONCURRENCY, runSuite, suiteStatus } from "../../verification/runner";
 import type { CheckResult } from "../../verification/types";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
-import { config } from "./helpers";
+import { config, REPO } from "./helpers";
 
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
@@ -113,5 +114,28 @@ describe("runner: a suite with nothing blocking must measure something (issue 10
     assert.equal(broken.status, "failed");
     fx.reset();
     assert.equal((await runSuite(advisory)).status, "passed");
+  });
+});
+
+describe("runner: check modules load before any timer starts", function () {
+  this.timeout(60_000);
+
+  // A fresh process, so nothing is cached: when the first check starts, the modules of every
+  // selected check type must already be loaded. Before, rollout's (with the Kubernetes client)
+  // was required when its turn came, stalling the loop under the other checks' timeouts (the
+  // committed e2e stack's 2 s health check timed out on a loaded machine).
+  it("has every selected check type's module loaded when the first check starts", () => {
+    const script = [
+      'const { runSuite } = require("./verification/runner");',
+      'const { verificationSchema } = require("./verification/schema");',
+      'const cfg = verificationSchema.parse({ baseUrl: "http://127.0.0.1:1", checks: [',
+      '  { name: "h", type: "health", timeoutSeconds: 0.2 },',
+      '  { name: "r", type: "rollout", namespace: "n", deployment: "d", kubeconfig: "/nonexistent", timeoutSeconds: 0.2 } ] });',
+      'let seen;',
+      'const loaded = () => ["checks/health.ts", "checks/rollout.ts"].filter((m) => Object.keys(require.cache).some((k) => k.endsWith(m)));',
+      'runSuite(cfg, { onStart: () => { seen ??= loaded(); } }).then(() => console.log(JSON.stringify(seen)));',
+    ].join("\n");
+    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: REPO, encoding: "utf8", timeout: 50_000 });
+    assert.deepEqual(JSON.parse(out.trim().split("\n").pop() as string), ["checks/health.ts", "checks/rollout.ts"]);
   });
 });

@@ -144,6 +144,32 @@ describe("config properties (fast-check): loaders never crash, bounds always hol
   });
 });
 
+describe("stack config numbers are bounded too (issue 11.4)", () => {
+  const stack = (over: Record<string, unknown>) => {
+    const base: Record<string, unknown> = { app: { image: { repository: "ghcr.io/acme/acv2", tag: "1.0.0" } }, gateway: { host: "acv2.example.com" } };
+    for (const [k, v] of Object.entries(over)) base[k] = { ...(base[k] as object), ...(v as object) };
+    return Object.fromEntries(Object.entries(base).map(([k, v]) => [`agent-cellphone-v2:${k}`, JSON.stringify(v)]));
+  };
+  const cases: Array<[string, (n: number) => Record<string, unknown>]> = [
+    ["app.replicas", (n) => ({ app: { replicas: n } })],
+    ["app.progressDeadlineSeconds", (n) => ({ app: { progressDeadlineSeconds: n } })],
+    ["app.revisionHistoryLimit", (n) => ({ app: { revisionHistoryLimit: n } })],
+    ["gateway.retries.perTryTimeoutSeconds", (n) => ({ gateway: { retries: { perTryTimeoutSeconds: n } } })],
+    ["monitoring.alerts.p95LatencySeconds", (n) => ({ monitoring: { alerts: { p95LatencySeconds: n } } })],
+  ];
+  for (const [key, build] of cases) {
+    it(`refuses a huge ${key} by key path`, () => {
+      fc.assert(fc.property(fc.double({ min: 1e6 + 1, max: 1e308, noNaN: true }), (n) => {
+        assert.throws(() => parseStackConfig({ config: stack(build(Math.round(n))), secretKeys: [], stack: "dev" }), (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.ok(err.problems.some((p) => p.startsWith(`agent-cellphone-v2:${key}: must be <=`)), err.problems.join("\n"));
+          return true;
+        });
+      }), { numRuns: 25 });
+    });
+  }
+});
+
 function assertWithinBounds(cfg: VerificationConfig): void {
   const finite = (n: unknown) => typeof n !== "number" || Number.isFinite(n);
   const walk = (v: unknown): void => {

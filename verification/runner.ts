@@ -154,8 +154,6 @@ async function runCheck(run: CheckRun): Promise<Omit<CheckResult, "durationMs" |
 
 export async function runSuite(config: VerificationConfig, opts: RunOptions = {}): Promise<SuiteReport> {
   const redactor = createRedactor(collectSecrets(config, opts.secrets ?? []));
-  const startedAt = new Date();
-  const t0 = performance.now();
   const deselected = new Set(config.checks.filter((c) => !isSelected(c, opts.only)).map((c) => c.name));
   // Load every selected check type before any timer starts: a check module's first require is
   // synchronous (the Kubernetes client takes seconds on a busy machine) and would otherwise stall
@@ -168,6 +166,9 @@ export async function runSuite(config: VerificationConfig, opts: RunOptions = {}
       // reported by that check when it runs ("check could not run")
     }
   }
+  // The suite's clock starts after loading, like its deadline: loading is set-up, as parsing is.
+  const startedAt = new Date();
+  const t0 = performance.now();
   const suite = childSignal(opts.signal, config.deadlineSeconds * 1000, deadlineReason);
   const results: CheckResult[] = new Array(config.checks.length);
   const limit = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));

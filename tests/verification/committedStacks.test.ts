@@ -19,7 +19,7 @@ import {
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 import { startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
 import { ensurePostgres, pgUrl } from "../fixtures/postgres";
-import { ensurePrometheus, PROM_URL, waitForUp } from "../fixtures/prometheus";
+import { ensurePrometheus, PROM_URL, stopPrometheus, waitForUp } from "../fixtures/prometheus";
 
 const stacks = committedStackFiles().map(readCommittedStack);
 const runnable = stacks.filter((s) => {
@@ -64,6 +64,9 @@ describe("committed stack files, run as committed through the runner (issue 10.1
   });
 
   after(async () => {
+    // A reload keeps our fixture's series (soon down) in storage; a stopped server restarts empty,
+    // so the monitoring tests after this one do not see a target that is gone.
+    if (targets.prometheusUrl) stopPrometheus();
     await Promise.all(servers.map((s) => s.close()));
     await api?.close();
     await fx?.close();

@@ -22,7 +22,11 @@ const status = finite().int("must be an integer").min(200, "must be a final HTTP
 export const policyShape = {
   /** Unique name of the check in the report. */
   name: z.string().min(1, "must not be empty").regex(/^[A-Za-z0-9_.-]+$/, "must match [A-Za-z0-9_.-]+"),
-  /** Per-attempt timeout. Default 10 s. */
+  /**
+   * Each request's timeout, and the attempt's budget beyond its load window (limits.ts
+   * loadWindowMs): performance attempts get durationSeconds + timeoutSeconds, every other check
+   * timeoutSeconds. Default 10 s, max 3600.
+   */
   timeoutSeconds: positiveSeconds().optional(),
   /** Attempts made. Default 1. */
   count: boundedInt(1, LIMITS.count).optional(),
@@ -94,6 +98,7 @@ const checkSchemas = [
       type: z.literal("performance"),
       path: path.default("/health"),
       ratePerSecond: finite().positive("must be > 0").max(LIMITS.ratePerSecond, `must be <= ${LIMITS.ratePerSecond}`),
+      /** The load window; the attempt may last this plus timeoutSeconds (the one timeout rule). */
       durationSeconds: positiveSeconds(),
       minSamples: boundedInt(1, LIMITS.scheduledRequests).default(100),
       thresholds: z

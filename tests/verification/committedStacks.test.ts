@@ -135,6 +135,17 @@ describe("committed stack files, run as committed through the runner (issue 10.1
       }
       const p95 = Math.max(...perf.map((c) => c.thresholds.p95Ms));
       const blocking = perf.some((c) => !c.advisory);
+      // The gate's checks must agree with each other: an app that meets the committed latency
+      // threshold is healthy, so no other committed check may block it.
+      const inside = Math.floor(Math.min(...perf.map((c) => c.thresholds.p95Ms)) * 0.8);
+      it(`PASSES an app just inside its latency threshold (${inside} ms per request): no other check blocks it`, async () => {
+        fx.knobs.latencyMs = inside;
+        const r = await run();
+        console.log(`      ${s.stack} latency ${inside} ms: ${r.status}: ${summary(r)}`);
+        for (const c of r.checks.filter((x) => x.blocking)) assert.equal(c.status, "passed", `${c.name}: ${c.message}`);
+        assert.equal(r.status, "passed");
+      });
+
       it(`with p95 over its ${p95} ms threshold: performance FAILED, and the suite ${blocking ? "BLOCKS" : "reports it (the check is advisory as committed)"}`, async () => {
         fx.knobs.latencyMs = p95 + 150;
         const r = await run();

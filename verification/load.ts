@@ -1,28 +1,55 @@
 // Pure parts of the open-model load generator: the send schedule and the latency statistics.
 // Kept free of I/O so the numbers the performance check judges by are unit-tested exactly.
 
+/** An open-model send schedule, generated on demand: request i goes at i/rate seconds. O(1) memory. */
+export interface Schedule {
+  /** floor(rate * duration) requests. */
+  readonly count: number;
+  /** 1000 / rate. */
+  readonly stepMs: number;
+  /** Offset of request i in ms from t0. */
+  offsetMs(i: number): number;
+}
+
 /**
- * Scheduled send offsets (ms from t0) for an open-model run: request i goes at i/rate seconds,
- * whatever happened to earlier requests. The count is floor(rate * duration), so 10/s for 2 s is
- * 20 requests at 0, 100, ..., 1900 ms (the last one still inside the window).
+ * The schedule for an open-model run, never materialized: memory stays flat whatever rate x
+ * duration the schema allows. The count is floor(rate * duration), so 10/s for 2 s is 20 requests
+ * at 0, 100, ..., 1900 ms (the last one still inside the window).
  */
-export function scheduleOffsetsMs(ratePerSecond: number, durationSeconds: number): number[] {
-  if (!(ratePerSecond > 0) || !(durationSeconds > 0)) return [];
+export function openSchedule(ratePerSecond: number, durationSeconds: number): Schedule {
+  const ok = ratePerSecond > 0 && durationSeconds > 0 && Number.isFinite(ratePerSecond * durationSeconds);
   // The epsilon keeps 0.1/s * 30 s from rounding down to 2 through float error.
-  const n = Math.floor(ratePerSecond * durationSeconds + 1e-9);
-  const step = 1000 / ratePerSecond;
-  return Array.from({ length: n }, (_, i) => i * step);
+  const count = ok ? Math.floor(ratePerSecond * durationSeconds + 1e-9) : 0;
+  const stepMs = ok ? 1000 / ratePerSecond : 0;
+  return { count, stepMs, offsetMs: (i) => i * stepMs };
+}
+
+/** The schedule as an array, for tests and small tools only (the runner never builds it). */
+export function scheduleOffsetsMs(ratePerSecond: number, durationSeconds: number): number[] {
+  const s = openSchedule(ratePerSecond, durationSeconds);
+  return Array.from({ length: s.count }, (_, i) => s.offsetMs(i));
 }
 
 /**
  * Indices of the schedule that are due at `elapsedMs`, starting from `next`. A timer that wakes
  * late fires every request whose time has passed at once, instead of silently thinning the rate
- * (thinning would hide a stall: the classic coordinated-omission mistake).
+ * (thinning would hide a stall: the classic coordinated-omission mistake). On a lazy schedule the
+ * end is computed, not scanned, so a long stall costs no loop over the requests it skipped.
  */
-export function dueRange(offsets: readonly number[], next: number, elapsedMs: number): { from: number; to: number } {
-  let to = next;
-  while (to < offsets.length && offsets[to] <= elapsedMs) to++;
-  return { from: next, to };
+export function dueRange(schedule: Schedule | readonly number[], next: number, elapsedMs: number): { from: number; to: number } {
+  if (Array.isArray(schedule)) {
+    const offsets = schedule as readonly number[];
+    let to = next;
+    while (to < offsets.length && offsets[to] <= elapsedMs) to++;
+    return { from: next, to };
+  }
+  const s = schedule as Schedule;
+  if (s.count === 0 || elapsedMs < 0) return { from: next, to: next };
+  let to = Math.min(s.count, Math.floor(elapsedMs / s.stepMs) + 1);
+  // Float guard: the same comparison as the array form decides the edge.
+  while (to > 0 && s.offsetMs(to - 1) > elapsedMs) to--;
+  while (to < s.count && s.offsetMs(to) <= elapsedMs) to++;
+  return { from: next, to: Math.max(next, to) };
 }
 
 /**

@@ -7,8 +7,8 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { performance } from "node:perf_hooks";
 import { AbortReason, reasonOf } from "./abort";
-import { classifyError, HttpError } from "./http";
-import { dueRange, scheduleOffsetsMs } from "./load";
+import { classifyError, HttpError, isSuccessStatus } from "./http";
+import { dueRange, openSchedule } from "./load";
 
 export interface OpenLoadArgs {
   url: string;
@@ -61,10 +61,10 @@ const bump = (m: Record<string, number>, k: string) => {
 };
 
 export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
-  const offsets = scheduleOffsetsMs(args.ratePerSecond, args.durationSeconds);
+  const schedule = openSchedule(args.ratePerSecond, args.durationSeconds);
   const maxInFlight = args.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const requestTimeoutMs = args.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const isSuccess = args.isSuccess ?? ((s: number) => s >= 200 && s < 400);
+  const isSuccess = args.isSuccess ?? isSuccessStatus;
   const target = new URL(args.url); // parsed once: the per-request path must stay cheap
   const isHttps = target.protocol === "https:";
   // Keep-alive like real clients behind a load balancer; sized so the agent never queues, which
@@ -73,7 +73,7 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
   const agent = isHttps ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
 
   const result: OpenLoadResult = {
-    scheduled: offsets.length, sent: 0, ok: 0, errors: 0, dropped: 0, latenciesMs: [],
+    scheduled: schedule.count, sent: 0, ok: 0, errors: 0, dropped: 0, latenciesMs: [],
     statusCounts: {}, errorKinds: {}, elapsedMs: 0, sendWindowMs: 0, maxSendLagMs: 0,
   };
   const pending = new Set<Promise<void>>();
@@ -82,7 +82,7 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
   const t0 = performance.now();
 
   const fire = (i: number) => {
-    const scheduledAt = t0 + offsets[i];
+    const scheduledAt = t0 + schedule.offsetMs(i);
     const firedAt = performance.now();
     result.maxSendLagMs = Math.max(result.maxSendLagMs, firedAt - scheduledAt);
     result.sendWindowMs = firedAt - t0;
@@ -135,11 +135,11 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
       resolve();
     };
     const tick = () => {
-      const { from, to } = dueRange(offsets, next, performance.now() - t0);
+      const { from, to } = dueRange(schedule, next, performance.now() - t0);
       for (let i = from; i < to && !result.aborted; i++) fire(i);
       next = to;
-      if (next >= offsets.length || result.aborted) return resolve();
-      timer = setTimeout(tick, Math.max(0, t0 + offsets[next] - performance.now()));
+      if (next >= schedule.count || result.aborted) return resolve();
+      timer = setTimeout(tick, Math.max(0, t0 + schedule.offsetMs(next) - performance.now()));
     };
     tick();
   });

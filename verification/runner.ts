@@ -2,7 +2,9 @@
 // (delay, attempts, limits), and returns a report that is already redacted. It never trusts a
 // check to honour its abort signal: every wait is raced against the signal, so a hung check
 // still ends ERROR on time and the suite stays inside its deadline (fault 1).
+import { setMaxListeners } from "node:events";
 import { AbortReason, childSignal, deadlineReason, reasonOf, sleep, timeoutReason } from "./abort";
+import { describeAttemptBudget, loadWindowMs } from "./limits";
 import { collectSecrets, createRedactor, type Redactor } from "./redact";
 import { getCheck } from "./registry";
 import type { CheckConfig, CheckType, VerificationConfig } from "./schema";
@@ -24,7 +26,7 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Extra values to mask beyond those found in the config (e.g. canaries from the environment). */
   secrets?: string[];
-  /** Checks running at once; the others wait and are SKIPPED if the deadline comes first. Default unlimited. */
+  /** Checks running at once; the others wait and are SKIPPED if the deadline comes first. Default DEFAULT_CONCURRENCY (16). */
   concurrency?: number;
   /** Check implementations by type, replacing the registry's. Default: the registry. For embedders and tests. */
   definitions?: Partial<{ [T in CheckType]: CheckDefinition<T> }>;
@@ -37,11 +39,19 @@ export function isSelected(check: Pick<CheckConfig, "name" | "type">, only?: rea
   return !only || only.length === 0 || only.includes(check.name) || only.includes(check.type);
 }
 
-/** Pure: the suite verdict. Fails closed: every selected blocking check must have PASSED. */
+/** Checks running at once unless RunOptions.concurrency says otherwise: hundreds of checks never all open sockets together. */
+export const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * Pure: the suite verdict. Fails closed: every selected blocking check must have PASSED, and a
+ * suite with nothing blocking passes only if some advisory check PASSED (nothing measured is
+ * not a pass).
+ */
 export function suiteStatus(results: readonly CheckResult[], deselected: ReadonlySet<string>, aborted: boolean): SuiteReport["status"] {
   if (aborted) return "aborted";
   const counted = results.filter((r) => !deselected.has(r.name));
   if (counted.length === 0) return "failed"; // verified nothing: no data is never a pass
+  if (!counted.some((r) => r.blocking) && !counted.some((r) => r.status === "passed")) return "failed";
   return counted.every((r) => !r.blocking || r.status === "passed") ? "passed" : "failed";
 }
 
@@ -82,7 +92,11 @@ interface CheckRun {
 
 async function runAttempt(run: CheckRun, def: CheckDefinition, index: number): Promise<AttemptRecord> {
   const { check, policy, suiteSignal, redactor, opts } = run;
-  const attempt = childSignal(suiteSignal, policy.attemptTimeoutMs, () => timeoutReason(policy.attemptTimeoutMs));
+  // With a load window the report states the budget the one timeout rule gave (limits.ts).
+  const onTimeout = loadWindowMs(check) > 0
+    ? () => new AbortReason("timeout", `timed out after ${describeAttemptBudget(check)}`)
+    : () => timeoutReason(policy.attemptTimeoutMs);
+  const attempt = childSignal(suiteSignal, policy.attemptTimeoutMs, onTimeout);
   const ctx: CheckContext = {
     baseUrl: run.config.baseUrl,
     signal: attempt.signal,
@@ -141,12 +155,29 @@ async function runCheck(run: CheckRun): Promise<Omit<CheckResult, "durationMs" |
 
 export async function runSuite(config: VerificationConfig, opts: RunOptions = {}): Promise<SuiteReport> {
   const redactor = createRedactor(collectSecrets(config, opts.secrets ?? []));
+  const deselected = new Set(config.checks.filter((c) => !isSelected(c, opts.only)).map((c) => c.name));
+  // Load every selected check type before any timer starts: a check module's first require is
+  // synchronous (the Kubernetes client takes seconds on a busy machine) and would otherwise stall
+  // the event loop while other checks' attempt timeouts run, failing a healthy target.
+  for (const type of new Set(config.checks.filter((c) => !deselected.has(c.name)).map((c) => c.type))) {
+    if (opts.definitions?.[type]) continue;
+    try {
+      getCheck(type);
+    } catch {
+      // reported by that check when it runs ("check could not run")
+    }
+  }
+  // The suite's clock starts after loading, like its deadline: loading is set-up, as parsing is.
   const startedAt = new Date();
   const t0 = performance.now();
   const suite = childSignal(opts.signal, config.deadlineSeconds * 1000, deadlineReason);
-  const deselected = new Set(config.checks.filter((c) => !isSelected(c, opts.only)).map((c) => c.name));
   const results: CheckResult[] = new Array(config.checks.length);
-  const limit = Math.max(1, opts.concurrency ?? Number.POSITIVE_INFINITY);
+  const limit = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
+  // Each running check holds at most two listeners on the suite signal (its attempt's child
+  // signal, or a sleep between attempts, and a queued wake-up), plus the runner's own: the bound
+  // is known, so raise Node's warning threshold to it instead of tripping
+  // MaxListenersExceededWarning at 11 checks (issue 11.7).
+  setMaxListeners(2 * Math.min(limit, config.checks.length) + 8, suite.signal);
   let running = 0;
   const waiting: Array<() => void> = [];
 

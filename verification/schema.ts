@@ -2,33 +2,42 @@
 // `verification` key (config/) and the gate's `check` method, so one schema decides validity
 // everywhere and every error names the same key path.
 import { z } from "zod";
+import { feasibilityIssues, LIMITS } from "./limits";
 
-const positiveSeconds = z.number().positive("must be > 0");
-const nonNegativeSeconds = z.number().min(0, "must be >= 0");
-const rate = z.number().min(0, "must be >= 0").max(1, "must be <= 1");
+// Every number is finite and bounded (limits.ts): `.inf` and 1e308 are refused here, by key path.
+const finite = () => z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number");
+const positiveSeconds = (max: number = LIMITS.seconds) => finite().positive("must be > 0").max(max, `must be <= ${max}`);
+const nonNegativeSeconds = finite().min(0, "must be >= 0").max(LIMITS.seconds, `must be <= ${LIMITS.seconds}`);
+const boundedInt = (min: number, max: number) => finite().int("must be an integer").min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
+const rate = finite().min(0, "must be >= 0").max(1, "must be <= 1");
 const httpUrl = z
   .string()
   .url("must be a valid URL")
   .refine((u) => /^https?:\/\//i.test(u), "must use http or https");
 const path = z.string().startsWith("/", "must start with /");
-const status = z.number().int().min(100, "must be an HTTP status").max(599, "must be an HTTP status");
+// 1xx answers are interim (Node never hands one over as the final status), so expecting one could never pass.
+const status = finite().int("must be an integer").min(200, "must be a final HTTP status (200-599)").max(599, "must be a final HTTP status (200-599)");
 
 /** Policy fields every check accepts (DESIGN.md "Result semantics"). */
 export const policyShape = {
   /** Unique name of the check in the report. */
   name: z.string().min(1, "must not be empty").regex(/^[A-Za-z0-9_.-]+$/, "must match [A-Za-z0-9_.-]+"),
-  /** Per-attempt timeout. Default 10 s. */
-  timeoutSeconds: positiveSeconds.optional(),
+  /**
+   * Each request's timeout, and the attempt's budget beyond its load window (limits.ts
+   * loadWindowMs): performance attempts get durationSeconds + timeoutSeconds, every other check
+   * timeoutSeconds. Default 10 s, max 3600.
+   */
+  timeoutSeconds: positiveSeconds().optional(),
   /** Attempts made. Default 1. */
-  count: z.number().int().min(1, "must be >= 1").optional(),
+  count: boundedInt(1, LIMITS.count).optional(),
   /** Pause between attempts. Default 1 s. */
   intervalSeconds: nonNegativeSeconds.optional(),
   /** Wait before the first attempt. Default 0. */
   initialDelaySeconds: nonNegativeSeconds.optional(),
   /** Failed attempts tolerated before the check is FAILED. Default 0. */
-  failureLimit: z.number().int().min(0, "must be >= 0").optional(),
+  failureLimit: boundedInt(0, LIMITS.attemptLimit).optional(),
   /** Consecutive ERROR attempts tolerated before the check is ERROR. Default 0. */
-  consecutiveErrorLimit: z.number().int().min(0, "must be >= 0").optional(),
+  consecutiveErrorLimit: boundedInt(0, LIMITS.attemptLimit).optional(),
   /** Reported, never blocks the verdict. Default false. */
   advisory: z.boolean().optional(),
 };
@@ -70,11 +79,11 @@ const checkSchemas = [
       ...policyShape,
       type: z.literal("availability"),
       path: path.default("/health"),
-      requests: z.number().int().min(1, "must be >= 1").default(20),
+      requests: boundedInt(1, LIMITS.requests).default(20),
       minSuccessRate: rate.default(0.99),
     })
     .strict(),
-  z.object({ ...policyShape, type: z.literal("api"), endpoints: z.array(endpointSchema).min(1, "must list at least one endpoint") }).strict(),
+  z.object({ ...policyShape, type: z.literal("api"), endpoints: z.array(endpointSchema).min(1, "must list at least one endpoint").max(LIMITS.listItems, `must list at most ${LIMITS.listItems} endpoints`) }).strict(),
   z
     .object({
       ...policyShape,
@@ -88,19 +97,20 @@ const checkSchemas = [
       ...policyShape,
       type: z.literal("performance"),
       path: path.default("/health"),
-      ratePerSecond: z.number().positive("must be > 0").max(10000, "must be <= 10000"),
-      durationSeconds: positiveSeconds,
-      minSamples: z.number().int().min(1, "must be >= 1").default(100),
+      ratePerSecond: finite().positive("must be > 0").max(LIMITS.ratePerSecond, `must be <= ${LIMITS.ratePerSecond}`),
+      /** The load window; the attempt may last this plus timeoutSeconds (the one timeout rule). */
+      durationSeconds: positiveSeconds(),
+      minSamples: boundedInt(1, LIMITS.scheduledRequests).default(100),
       thresholds: z
         .object({
-          p95Ms: z.number().positive("must be > 0").optional(),
-          p99Ms: z.number().positive("must be > 0").optional(),
+          p95Ms: finite().positive("must be > 0").max(LIMITS.latencyMs, `must be <= ${LIMITS.latencyMs}`).optional(),
+          p99Ms: finite().positive("must be > 0").max(LIMITS.latencyMs, `must be <= ${LIMITS.latencyMs}`).optional(),
           maxErrorRate: rate.optional(),
         })
         .strict()
         .default({}),
       /** Fail when p95 is this fraction worse than the last passing baseline (0.2 = 20%). */
-      maxRegression: z.number().min(0, "must be >= 0").optional(),
+      maxRegression: finite().min(0, "must be >= 0").max(LIMITS.maxRegression, `must be <= ${LIMITS.maxRegression}`).optional(),
     })
     .strict(),
   z
@@ -109,8 +119,8 @@ const checkSchemas = [
       type: z.literal("security"),
       url: httpUrl.refine((u) => u.toLowerCase().startsWith("https://"), "must use https"),
       minTlsVersion: z.enum(["TLSv1.2", "TLSv1.3"]).default("TLSv1.2"),
-      minCertDays: z.number().int().min(0, "must be >= 0").default(14),
-      requiredHeaders: z.array(z.string().min(1)).default(["strict-transport-security", "x-content-type-options"]),
+      minCertDays: boundedInt(0, LIMITS.certDays).default(14),
+      requiredHeaders: z.array(z.string().min(1)).max(LIMITS.listItems, `must list at most ${LIMITS.listItems} headers`).default(["strict-transport-security", "x-content-type-options"]),
       /** Plain-HTTP URL expected to redirect to HTTPS; checked when set. */
       httpRedirectUrl: httpUrl.optional(),
       /** Extra CA bundle (PEM file) to trust, e.g. for a private issuer. */
@@ -135,7 +145,8 @@ const checkSchemas = [
             })
             .strict(),
         )
-        .min(1, "must list at least one target"),
+        .min(1, "must list at least one target")
+        .max(LIMITS.listItems, `must list at most ${LIMITS.listItems} targets`),
     })
     .strict(),
   z
@@ -145,7 +156,7 @@ const checkSchemas = [
       prometheusUrl: httpUrl,
       job: z.string().min(1, "must not be empty"),
       /** Series names the app's /metrics must expose. */
-      requiredMetrics: z.array(z.string().min(1)).default([]),
+      requiredMetrics: z.array(z.string().min(1)).max(LIMITS.listItems, `must list at most ${LIMITS.listItems} metrics`).default([]),
       /** App metrics URL; default `${baseUrl}/metrics`. */
       metricsUrl: httpUrl.optional(),
       grafanaUrl: httpUrl.optional(),
@@ -166,9 +177,9 @@ export const verificationSchema = z
     /** Public base URL of the app (e.g. https://acv2.example.com). Needed by HTTP checks. */
     baseUrl: httpUrl.optional(),
     /** One deadline for the whole suite. Default 300 s. */
-    deadlineSeconds: positiveSeconds.default(300),
+    deadlineSeconds: positiveSeconds(LIMITS.deadlineSeconds).default(300),
     /** Checks run concurrently; the suite fails closed on any blocking check not PASSED. */
-    checks: z.array(checkSchema).default([]),
+    checks: z.array(checkSchema).max(LIMITS.checks, `must list at most ${LIMITS.checks} checks`).default([]),
     // Gate-only fields (components/verificationGate.ts); the CLI accepts and ignores them so
     // one file can serve both.
     /** Register the gate at all. Default true. */
@@ -193,6 +204,10 @@ export const verificationSchema = z
       const needsBase = ["health", "availability", "api", "performance"].includes(c.type);
       if (needsBase && !cfg.baseUrl) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["baseUrl"], message: `is required by check "${c.name}" (type ${c.type})` });
+      }
+      // Configs that can never pass are refused here, before anything is sent (limits.ts).
+      for (const f of feasibilityIssues(c, cfg.deadlineSeconds)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["checks", i, ...f.path], message: f.message });
       }
     });
   });

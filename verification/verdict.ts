@@ -1,5 +1,6 @@
 // Policy arithmetic, kept pure so tests can walk every attempt sequence without a server:
 // how long to wait, how many attempts, when the outcome is already decided, and the verdict.
+import { DEFAULT_TIMEOUT_SECONDS, loadWindowMs } from "./limits";
 import type { CheckConfig } from "./schema";
 import type { AttemptOutcome, CheckStatus, Measurements } from "./types";
 
@@ -13,7 +14,7 @@ export interface Policy {
   initialDelayMs: number;
   /** Per-request budget handed to the check (timeoutSeconds). Default 10000. */
   timeoutMs: number;
-  /** When the runner cancels one attempt: timeoutMs, plus durationSeconds for performance. */
+  /** When the runner cancels one attempt: the load window plus timeoutMs (limits.ts loadWindowMs, the one rule). */
   attemptTimeoutMs: number;
   /** Failed attempts tolerated. Default 0. */
   failureLimit: number;
@@ -23,11 +24,11 @@ export interface Policy {
   advisory: boolean;
 }
 
-export const DEFAULT_TIMEOUT_SECONDS = 10;
+export { DEFAULT_TIMEOUT_SECONDS };
 
 export function policyOf(check: CheckConfig): Policy {
   const timeoutMs = (check.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-  const loadMs = check.type === "performance" ? check.durationSeconds * 1000 : 0;
+  const loadMs = loadWindowMs(check);
   return {
     count: check.count ?? 1,
     intervalMs: (check.intervalSeconds ?? 1) * 1000,

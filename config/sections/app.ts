@@ -55,7 +55,7 @@ export const appSchema = z
     /** Seconds before a stuck rollout is reported as ProgressDeadlineExceeded. Default 300. */
     progressDeadlineSeconds: positiveInt.default(300),
     /** Old ReplicaSets kept for rollback; at least 3. Default 5. */
-    revisionHistoryLimit: z.number().int("must be an integer").min(3, "must be >= 3 (rollback needs history)").default(5),
+    revisionHistoryLimit: z.number().int("must be an integer").min(3, "must be >= 3 (rollback needs history)").max(1000, "must be <= 1000").default(5),
     /** Override of the PodDisruptionBudget; default derived from the minimum replica count. */
     podDisruptionBudget: z.object({ minAvailable: nonNegativeInt.optional() }).strict().default({}),
     /** Where the app's database lives, for the NetworkPolicy egress allow. */

@@ -17,8 +17,9 @@ export const dnsName = z
     "must be a DNS name (lowercase labels separated by dots, e.g. acv2.example.com)",
   );
 
-export const positiveInt = z.number().int("must be an integer").min(1, "must be >= 1");
-export const nonNegativeInt = z.number().int("must be an integer").min(0, "must be >= 0");
+// Bounded like every number in the config (issue 11.4): 1e308 is an "integer" to zod.
+export const positiveInt = z.number().int("must be an integer").min(1, "must be >= 1").max(1_000_000, "must be <= 1000000");
+export const nonNegativeInt = z.number().int("must be an integer").min(0, "must be >= 0").max(1_000_000, "must be <= 1000000");
 export const percent = z.number().int("must be an integer").min(1, "must be >= 1").max(100, "must be <= 100");
 
 /** Kubernetes CPU quantity: cores (`1`, `0.5`) or millicores (`250m`). */

@@ -30,7 +30,7 @@ export const gatewaySchema = z
         /** Default 3. */
         attempts: z.number().int().min(0, "must be >= 0").max(10, "must be <= 10").default(3),
         /** Default 5. Must be <= timeoutSeconds. */
-        perTryTimeoutSeconds: z.number().positive("must be > 0").default(5),
+        perTryTimeoutSeconds: z.number().positive("must be > 0").max(300, "must be <= 300").default(5),
       })
       .strict()
       .default({}),

@@ -19,7 +19,7 @@ export const monitoringSchema = z
         /** 5xx share that fires the error-rate alert (0..1). Default: the Monitoring component's. */
         errorRateRatio: z.number().gt(0, "must be > 0").max(1, "must be <= 1").optional(),
         /** p95 latency that fires the latency alert. Default: the Monitoring component's. */
-        p95LatencySeconds: z.number().positive("must be > 0").optional(),
+        p95LatencySeconds: z.number().positive("must be > 0").max(3600, "must be <= 3600").optional(),
       })
       .strict()
       .default({}),

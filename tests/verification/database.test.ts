@@ -66,9 +66,10 @@ describe("database check: PostgreSQL (real server from scripts/start-postgres)",
   it("passes with a SELECT 1 round trip", async () => {
     const out = await attempt(pgUrl(pg));
     assert.equal(out.status, "passed", out.message);
-    assert.match(out.message, /^SELECT 1 answered in [\d.]+ms \(postgres 127\.0\.0\.1:55432\)$/);
+    assert.match(out.message, new RegExp(`^SELECT 1 answered in [\\d.]+ms \\(postgres 127\\.0\\.0\\.1:${pg.port}\\)$`));
     const m = out.measurements as Record<string, number>;
     assert.ok(m.roundTripMs > 0 && m.roundTripMs >= m.queryMs);
+    assert.equal((out.measurements as Record<string, unknown>).verified, "postgres protocol round trip (SELECT 1)");
     assert.ok(!JSON.stringify(out).includes(pg.password));
   });
 
@@ -181,12 +182,18 @@ describe("database check: Redis PING (real redis-server) and plain TCP", functio
     assert.ok(performance.now() - t0 < 1000);
   });
 
-  it("falls back to a TCP connect for other schemes: open port passes, closed port fails", async () => {
+  // Issue 11.8: an accept proves a listener, not a database; before, this read "TCP connect answered".
+  it("falls back to a TCP connect for other schemes, reported as tcp-accept only; closed port fails", async () => {
     const srv = await silentServer();
     try {
       const ok = await attempt(`tcp://127.0.0.1:${srv.port}`);
       assert.equal(ok.status, "passed");
-      assert.match(ok.message, new RegExp(`^TCP connect answered in [\\d.]+ms \\(tcp 127\\.0\\.0\\.1:${srv.port}\\)$`));
+      assert.match(ok.message, new RegExp(`^tcp-accept only: 127\\.0\\.0\\.1:${srv.port} accepted a TCP connection in [\\d.]+ms; no database protocol was spoken, so the database itself is unverified$`));
+      assert.equal((ok.measurements as Record<string, unknown>).verified, "tcp-accept only");
+      const my = await attempt(`mysql://root:${CANARY}@127.0.0.1:${srv.port}/app`);
+      assert.match(my.message, /^tcp-accept only: .*no mysql protocol was spoken/);
+      assert.doesNotMatch(JSON.stringify(my), /database ok|answered/i);
+      assertNoSecrets(my, `mysql://root:${CANARY}@127.0.0.1:${srv.port}/app`, [CANARY]);
     } finally {
       await srv.close();
     }

@@ -137,6 +137,6 @@ describe("monitoring check (real Prometheus scraping the fixture)", function () 
     stopPrometheus();
     const out = await attempt({ prometheusUrl: PROM_URL });
     assert.equal(out.status, "error");
-    assert.equal(out.message, "prometheus: connection refused (127.0.0.1:59090)");
+    assert.equal(out.message, `prometheus: connection refused (127.0.0.1:${new URL(PROM_URL).port})`);
   });
 });

@@ -3,14 +3,17 @@
 // fallback) and 5 (TLS 1.0/1.1 accepted, headers missing or leaking), the HTTP->HTTPS redirect,
 // and live pod posture through the recorded-API stand-in (no cluster exists here yet).
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { childSignal, timeoutReason } from "../../verification/abort";
 import { definition } from "../../verification/checks/security";
 import { checkSchema, type CheckConfigOf } from "../../verification/schema";
 import type { AttemptOutcome } from "../../verification/types";
 import { makeTestCerts, type Pem, type TestCerts } from "../fixtures/certs";
 import { serveHttp, serveTls, type TestServer, type TlsServerOptions } from "../fixtures/certsServer";
-import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+import { kubeconfigYaml, recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
 
 type M = Record<string, any>;
 
@@ -163,12 +166,33 @@ describe("security check (real TLS servers, openssl-made certificates)", functio
       assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
     });
 
-    it("records an unreachable API as 'not checked', never as a posture pass", async () => {
+    // Issue 10.8: nothing measured is not a pass. This test asserted PASSED before the change.
+    it("is ERROR, never PASSED, when the configured pod posture could not be evaluated (no kubeconfig)", async () => {
       const s = await serve(certs.valid);
       const out = await attempt({ url: s.url, caFile: certs.caFile, namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: "/nonexistent/kubeconfig" });
-      assert.equal(out.status, "passed", out.message);
-      assert.match(out.message, /, pod posture not checked$/);
+      assert.equal(out.status, "error", out.message);
+      assert.match(out.message, /^pod posture could not be evaluated: kubeconfig could not be loaded \(ENOENT\) \(endpoint: TLSv1\.3, certificate valid/);
       assert.equal((out.measurements as M).posture, "not checked: kubeconfig could not be loaded (ENOENT)");
+    });
+
+    it("is ERROR when the API answers 404 (no such deployment) or 403 (access denied)", async () => {
+      const s = await serve(certs.valid);
+      delete api.state.deployments["acv2-staging/agent-cellphone-v2"];
+      const missing = await attempt({ url: s.url, caFile: certs.caFile, ...k8s() });
+      assert.equal(missing.status, "error", missing.message);
+      assert.match(missing.message, /^pod posture could not be evaluated: deployment acv2-staging\/agent-cellphone-v2: not found \(404\)/);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acv2-kc-"));
+      try {
+        // A token the API does not accept: the stand-in answers 401, the apiserver's 403 reads alike.
+        const kc = path.join(dir, "kubeconfig");
+        fs.writeFileSync(kc, kubeconfigYaml(api.url, "not-the-token", api.ca), { mode: 0o600 });
+        api.state.deployments["acv2-staging/agent-cellphone-v2"] = recorded("deployment-complete.json");
+        const denied = await attempt({ url: s.url, caFile: certs.caFile, ...k8s(), kubeconfig: kc });
+        assert.equal(denied.status, "error", denied.message);
+        assert.match(denied.message, /^pod posture could not be evaluated: .*API access denied \(401\)/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -6,8 +6,10 @@ import type { CheckConfigOf } from "../schema";
 import type { AttemptOutcome, CheckContext, CheckDefinition } from "../types";
 import { requireBaseUrl } from "./health";
 
-/** Requests in flight at once. Small: this measures availability, not capacity. */
-export const AVAILABILITY_CONCURRENCY = 4;
+import { AVAILABILITY_CONCURRENCY } from "../limits";
+
+/** Requests in flight at once (limits.ts: the feasibility rule reads the same number). */
+export { AVAILABILITY_CONCURRENCY };
 
 export interface AvailabilityTally {
   /** 2xx answers. */

@@ -1,5 +1,6 @@
 // Database: a real protocol round trip, not just an open port. postgres(ql):// -> connect and
-// `SELECT 1`; redis(s):// -> PING; anything else (tcp://, mysql://, ...) -> TCP connect.
+// `SELECT 1`; redis(s):// -> PING; anything else (tcp://, mysql://, ...) -> TCP connect only,
+// reported as "tcp-accept only" (message and measurements.verified), never as a database check.
 // Rules (fault 7):
 //   - answered -> PASSED with round-trip ms.
 //   - refused, reset, or credentials/database rejected -> FAILED with a fixed reason phrase.
@@ -214,13 +215,22 @@ export const definition: CheckDefinition<"database"> = {
     }
     const budgetMs = ctx.timeoutMs;
     const probe = t.protocol === "postgres" ? pgProbe(config.url, budgetMs) : t.protocol === "redis" ? redisProbe(config.url, budgetMs) : tcpProbe(t);
-    const what = t.protocol === "postgres" ? "SELECT 1" : t.protocol === "redis" ? "PING" : "TCP connect";
+    const what = t.protocol === "postgres" ? "SELECT 1" : "PING";
     try {
       const m = round(await bounded(probe, budgetMs, ctx.signal));
+      if (t.protocol === "tcp") {
+        // Only a TCP accept was proven (a port forwarder or a crashed server's listener accepts
+        // too): say so in words no reader can take for "database ok" (issue 11.8).
+        return {
+          status: "passed",
+          message: `tcp-accept only: ${t.host}:${t.port} accepted a TCP connection in ${m.roundTripMs}ms; no ${t.scheme === "tcp" ? "database" : t.scheme} protocol was spoken, so the database itself is unverified`,
+          measurements: { protocol: t.protocol, scheme: t.scheme, host: t.host, port: t.port, verified: "tcp-accept only", ...m },
+        };
+      }
       return {
         status: "passed",
         message: `${what} answered in ${m.roundTripMs}ms (${t.scheme} ${t.host}:${t.port})`,
-        measurements: { protocol: t.protocol, host: t.host, port: t.port, ...m },
+        measurements: { protocol: t.protocol, host: t.host, port: t.port, verified: `${t.protocol} protocol round trip (${what})`, ...m },
       };
     } catch (err) {
       return classifyDbError(err, t, budgetMs);

@@ -2,11 +2,12 @@
 // latency and error rate, and against the last passing baseline when one exists.
 // Rules, in order:
 //   - aborted (timeout, deadline, SIGINT) -> ERROR; a partial run is not a measurement.
-//   - no request got any response (all refused/reset/dropped) -> ERROR: nothing was measured.
+//   - no request got any HTTP answer (all refused/reset/timed out/dropped) -> ERROR: nothing was measured.
 //   - samples < minSamples -> INCONCLUSIVE, message states the count (fault 10).
 //   - any threshold broken (maxErrorRate defaults to 1%), or p95 regressed beyond maxRegression -> FAILED.
 //   - otherwise PASSED; the measurements carry p50/p95/p99 so the gate can store a new baseline.
-import { errorOutcome, formatSeconds, isSuccessStatus, joinUrl } from "../http";
+import { errorOutcome, isSuccessStatus, joinUrl } from "../http";
+import { describeAttemptBudget } from "../limits";
 import { compareBaseline, summarize, thresholdViolations, type BaselineComparison } from "../load";
 import { DEFAULT_MAX_IN_FLIGHT, runOpenLoad, type OpenLoadResult } from "../loadRunner";
 import type { CheckConfigOf } from "../schema";
@@ -39,12 +40,15 @@ export function judgePerformance(config: Config, run: OpenLoadResult, baseline?:
     statusCounts: run.statusCounts,
     errorKinds: run.errorKinds,
     maxInFlight: DEFAULT_MAX_IN_FLIGHT,
+    attemptBudget: describeAttemptBudget(config),
   };
   const fmt = `p50 ${s.p50Ms}ms p95 ${s.p95Ms}ms p99 ${s.p99Ms}ms, errors ${(errorRate * 100).toFixed(2)}% over ${s.samples} samples`;
   if (run.aborted) {
     return { status: "error", message: `load run ${run.aborted.message} (${run.sent} of ${run.scheduled} requests sent)`, measurements };
   }
-  if (s.samples === 0 && run.sent > 0 && Object.keys(run.statusCounts).length === 0) {
+  // No HTTP answer at all (refused, reset, or every request timed out: fault 1) is ERROR, not a
+  // 100 % error rate: nothing about the app's latency was measured.
+  if (run.sent > 0 && Object.keys(run.statusCounts).length === 0) {
     const kinds = Object.keys(run.errorKinds).join(", ") || "no response";
     return { status: "error", message: `no request got a response (${kinds}); ${run.sent} sent`, measurements };
   }
@@ -71,11 +75,9 @@ export const definition: CheckDefinition<"performance"> = {
   type: "performance",
   async attempt(config, ctx: CheckContext): Promise<AttemptOutcome> {
     if (!ctx.baseUrl) return { status: "error", message: "baseUrl is required for a performance check" };
-    // The whole load window must fit in one attempt; otherwise every run would be cut off at
-    // the timeout after sending load for nothing.
-    if (config.durationSeconds * 1000 >= ctx.timeoutMs) {
-      return { status: "error", message: `durationSeconds ${config.durationSeconds}s does not fit in the attempt timeout ${formatSeconds(ctx.timeoutMs)}: raise timeoutSeconds` };
-    }
+    // The one timeout rule (limits.ts loadWindowMs): the runner gives this attempt the load
+    // window plus timeoutSeconds, and each request times out after timeoutSeconds, so the last
+    // request sent inside the window can still answer before the attempt ends.
     let run: OpenLoadResult;
     try {
       run = await runOpenLoad({
@@ -83,8 +85,7 @@ export const definition: CheckDefinition<"performance"> = {
         ratePerSecond: config.ratePerSecond,
         durationSeconds: config.durationSeconds,
         signal: ctx.signal,
-        // A single request may not outlive the attempt; beyond 10 s it is a failure anyway.
-        requestTimeoutMs: Math.min(ctx.timeoutMs, 10_000),
+        requestTimeoutMs: ctx.timeoutMs,
         // 2xx only, as availability counts: a 3xx is an answer, not a success.
         isSuccess: isSuccessStatus,
       });

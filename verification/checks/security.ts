@@ -8,10 +8,11 @@
 //      / x-envoy-* leakage (names only in messages, never values).
 //   4. httpRedirectUrl (if set): must answer 301/302/307/308 to an https:// Location on the host
 //      of httpRedirectUrl or of url (never followed: only the Location is judged).
-//   5. namespace + deployment (if set): live pod posture through the Kubernetes API; an
-//      unreachable API is a measurement note, never a pass of that part.
-// Verdict: any finding -> FAILED (all listed); else the endpoint could not be reached -> ERROR;
-// else PASSED.
+//   5. namespace + deployment (if set): live pod posture through the Kubernetes API. A posture
+//      that could not be evaluated (no kubeconfig, 401/403, 404, API unreachable) is not a pass:
+//      nothing measured is not a pass (issue 10.8).
+// Verdict: any finding -> FAILED (all listed); else the endpoint could not be reached, or the
+// configured pod posture could not be evaluated -> ERROR; else PASSED.
 import * as fs from "node:fs";
 import * as tls from "node:tls";
 import { errorOutcome, HttpError, httpRequest } from "../http";
@@ -57,25 +58,26 @@ async function redirectPart(url: string, httpsUrl: string, ctx: CheckContext, m:
   return p ? [p] : [];
 }
 
-async function posturePart(config: Config, ctx: CheckContext, m: Record<string, unknown>): Promise<string[]> {
-  if (!config.namespace || !config.deployment) return [];
+/** Findings of the posture part, or why it could not be evaluated (then the check cannot pass). */
+async function posturePart(config: Config, ctx: CheckContext, m: Record<string, unknown>): Promise<{ problems: string[]; notEvaluated?: string }> {
+  if (!config.namespace || !config.deployment) return { problems: [] };
   const what = `deployment ${config.namespace}/${config.deployment}`;
   let access: KubeAccess;
   try {
     access = kubeAccess({ kubeconfig: config.kubeconfig });
   } catch (err) {
     m.posture = `not checked: ${(err as Error).message}`;
-    return [];
+    return { problems: [], notEvaluated: (err as Error).message };
   }
   try {
     const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
     const p = livePosture(d);
     m.posture = { rules: p.rules, violations: p.violations };
-    return p.violations.map((v) => `pod posture: ${v}`);
+    return { problems: p.violations.map((v) => `pod posture: ${v}`) };
   } catch (err) {
-    // Not a pass and not a finding against the endpoint: recorded so the report shows it was not checked.
-    m.posture = `not checked: ${classifyKubeError(err, what, access.server, ctx.signal).message}`;
-    return [];
+    const reason = classifyKubeError(err, what, access.server, ctx.signal).message;
+    m.posture = `not checked: ${reason}`;
+    return { problems: [], notEvaluated: reason };
   }
 }
 
@@ -120,15 +122,16 @@ export const definition: CheckDefinition<"security"> = {
       if (problems.length === 0) return errorOutcome(err, "security request", m);
       m.requestError = err instanceof HttpError ? err.message : "request failed";
     }
-    problems.push(...(await posturePart(config, ctx, m)));
+    const posture = await posturePart(config, ctx, m);
+    problems.push(...posture.problems);
 
     if (problems.length > 0) return { status: "failed", message: problems.join("; "), measurements: m };
     const f = hs.kind === "ok" ? hs.facts : undefined;
-    const extras = [config.httpRedirectUrl ? "HTTP redirects to HTTPS" : "", typeof m.posture === "object" ? "pod posture ok" : typeof m.posture === "string" ? "pod posture not checked" : ""].filter(Boolean);
-    return {
-      status: "passed",
-      message: [`${f?.protocol}, certificate valid ${f?.daysToExpiry} more days`, `TLS 1.0/1.1 ${legacy.result}`, "required headers present, nothing leaked", ...extras].join(", "),
-      measurements: m,
-    };
+    const extras = [config.httpRedirectUrl ? "HTTP redirects to HTTPS" : "", typeof m.posture === "object" ? "pod posture ok" : ""].filter(Boolean);
+    const measured = [`${f?.protocol}, certificate valid ${f?.daysToExpiry} more days`, `TLS 1.0/1.1 ${legacy.result}`, "required headers present, nothing leaked", ...extras].join(", ");
+    if (posture.notEvaluated !== undefined) {
+      return { status: "error", message: `pod posture could not be evaluated: ${posture.notEvaluated} (endpoint: ${measured})`, measurements: m };
+    }
+    return { status: "passed", message: measured, measurements: m };
   },
 };

@@ -79,12 +79,6 @@ const CASES: Case[] = [
     problems: [`${P}app.replicas: must be number (got string)`],
   },
   {
-    title: "bundled monitoring without a Grafana password in staging",
-    stack: "staging",
-    options: { secrets: { databaseUrl: CANARY_SECRETS.databaseUrl } },
-    problems: [`${P}grafanaAdminPassword: is required when monitoring.mode is "bundled" in staging: set it with \`pulumi config set --secret agent-cellphone-v2:grafanaAdminPassword <value>\``],
-  },
-  {
     title: "ACME issuer without an e-mail",
     stack: "staging",
     options: { config: { gateway: { host: "staging.acv2.example.com", tls: { issuer: "acme-staging" } } } },

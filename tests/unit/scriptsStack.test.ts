@@ -102,6 +102,19 @@ describe("scripts/stack: exit codes and first-run messages (stub pulumi)", funct
       assert.match(r.stdout, /pulumi preview on stack production: FAILED \(exit 255\)/);
     });
 
+    it("make up/preview/destroy check the passphrase and cluster before `npm ci`", () => {
+      for (const target of ["up", "preview", "destroy"]) {
+        const r = p.run("make", ["-s", target, "STACK=staging"], { KUBECONFIG: `${p.dir}/none` });
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /stack staging needs, before `pulumi \w+` can run:\n  - export PULUMI_CONFIG_PASSPHRASE/);
+        assert.equal(/a Kubernetes cluster/.test(r.stderr), target !== "preview", r.stderr);
+        assert.deepEqual(r.calls, [], `nothing ran before the check (${target}): ${r.calls.join("; ")}`);
+      }
+      // With what is needed set, make goes on to the install step (the npm stand-in refuses it here).
+      const ok = p.run("make", ["-s", "preview", "STACK=staging"], PASS);
+      assert.deepEqual(ok.calls, ["ci --no-audit --no-fund"].map((c) => `npm ${c}`));
+    });
+
     it("make preview / up return 0 on success and non-zero on failure", () => {
       const ok = p.run("make", ["-s", "-o", "node_modules/.installed", "preview", "STACK=production"], PASS);
       assert.equal(ok.code, 0, ok.stderr);

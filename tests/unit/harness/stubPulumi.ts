@@ -54,6 +54,9 @@ export class StubProject {
       fs.writeFileSync(path.join(this.stubDir, tool), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     }
     fs.writeFileSync(path.join(this.stubDir, "pulumi"), STUB, { mode: 0o755 });
+    // make's install step would run `npm ci` here (the copied package.json is newer than the
+    // marker): a stand-in that logs and refuses, so tests see whether the install was reached.
+    fs.writeFileSync(path.join(this.stubDir, "npm"), '#!/usr/bin/env bash\necho "npm $*" >>"$STUB_LOG"\nexit 97\n', { mode: 0o755 });
     this.log = path.join(this.stubDir, "calls.log");
     // install-pulumi finds the stub on PATH as the CLI; the provider build is marked done so it
     // builds nothing (the key is install-pulumi's: SDK version, module version, Go version).

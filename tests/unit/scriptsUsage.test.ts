@@ -38,8 +38,8 @@ function sandbox(): { dir: string; env: NodeJS.ProcessEnv } {
   return { dir, env };
 }
 
-function run(file: string, args: string[], where: { dir: string; env: NodeJS.ProcessEnv } = { dir: ROOT, env: process.env }) {
-  return spawnSync(path.join(where.dir, file), args, { cwd: where.dir, encoding: "utf8", timeout: 30_000, env: where.env });
+function run(file: string, args: string[], where: { dir: string; env: NodeJS.ProcessEnv } = { dir: ROOT, env: process.env }, timeout = 30_000) {
+  return spawnSync(path.join(where.dir, file), args, { cwd: where.dir, encoding: "utf8", timeout, env: where.env });
 }
 
 describe("scripts/ entry points: one usage line and exit 2 on bad usage", function () {
@@ -74,10 +74,12 @@ describe("scripts/ entry points: one usage line and exit 2 on bad usage", functi
     assert.equal(r.stderr.trim(), "usage: scripts/start-prometheus [--target HOST:PORT] [--job NAME]");
   });
 
-  it("exit 0 when what it ran succeeded: check-file-length, and a stop-* with nothing running", () => {
+  it("exit 0 when what it ran succeeded: check-file-length, and a stop-* with nothing running", function () {
+    this.timeout(300_000);
     for (const file of ["scripts/check-file-length", "scripts/stop-postgres", "scripts/stop-prometheus"]) {
       // check-file-length reads the checkout (git ls-files), so it runs in place; it only reads.
-      const r = file === "scripts/check-file-length" ? run(file, []) : run(file, [], box);
+      // It reads every file; 180 s leaves room for a machine busy with Go builds.
+      const r = file === "scripts/check-file-length" ? run(file, [], undefined, 180_000) : run(file, [], box);
       assert.equal(r.status, 0, `${file}: exit ${r.status}\n${r.stderr}`);
     }
   });

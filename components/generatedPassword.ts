@@ -39,8 +39,10 @@ export const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Type `pulumi-nodejs:dynamic/password:GeneratedPassword`; `password` is a secret Output. */
 export class GeneratedPassword extends pulumi.dynamic.Resource {
-  public readonly password!: pulumi.Output<string>;
-  public readonly length!: pulumi.Output<number>;
+  // `declare`, not `!`: with ES2022 class fields a plain declaration would be initialised to
+  // undefined after super() and hide the Output the SDK created for the property.
+  declare public readonly password: pulumi.Output<string>;
+  declare public readonly length: pulumi.Output<number>;
 
   constructor(name: string, args: GeneratedPasswordArgs = {}, opts: pulumi.CustomResourceOptions = {}) {
     super(

@@ -4,6 +4,8 @@
 // bundled admin login) have none. The generator itself runs serialized in
 // tests/verification/generatedPassword.test.ts and under the real engine in tests/integration.
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { GeneratedPassword } from "../../components/generatedPassword";
 import { runProgram, type ProgramRun } from "./harness/runProgram";
 import { CANARIES, CANARY_SECRETS, isSecretWrapper } from "./harness/secrets";
 
@@ -29,6 +31,24 @@ describe("Grafana admin password: generated unless configured (mocks)", function
     assert.ok(isSecretWrapper(secret!.inputs.stringData), `stringData is not secret: ${JSON.stringify(secret!.inputs.stringData)}`);
     assert.ok("grafanaAdminPassword" in run.outputs, "the stack exports grafanaAdminPassword");
     assert.ok(run.secretOutputs.has("grafanaAdminPassword"), "the export is a secret Output");
+  });
+
+  it("GeneratedPassword.password is the provider's output (not shadowed by a class field)", async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => ({ id: `${a.name}-id`, state: a.type === GENERATOR ? { ...a.inputs, password: "mock-generated-pw" } : a.inputs }),
+        call: (a) => a.inputs,
+      },
+      "agent-cellphone-v2",
+      "staging",
+      false,
+    );
+    const gen = new GeneratedPassword("pw");
+    const value = await new Promise((resolve) => gen.password.apply(resolve));
+    assert.equal(value, "mock-generated-pw");
+    // Secrecy comes from the engine (additionalSecretOutputs), which mocks do not apply; the real
+    // engine test checks the ciphertext in state.
+    assert.equal(await new Promise((resolve) => gen.length.apply(resolve)), 32);
   });
 
   it("a configured password wins: no generator, the export is the configured value, secret", async () => {

@@ -45,6 +45,7 @@ describe("real engine: gate progress lines in `pulumi up`", function () {
     const r = await ws.must(["up", "--yes", "--stack", stack]);
     console.log(`      pulumi up with a 13 s gate: ${r.ms} ms`);
     const lines = r.out.split("\n").map((l) => l.trim()).filter((l) => l.includes("[verification]"));
+    console.log(lines.map((l) => `      | ${l}`).join("\n"));
     const find = (re: RegExp) => {
       const i = lines.findIndex((l) => re.test(l));
       assert.ok(i >= 0, `no line matches ${re}:\n${lines.join("\n")}`);

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 STACK ?= dev
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: install pulumi-tools typecheck lint lint-workflows test test-unit test-verification test-integration test-e2e up preview destroy bench
+.PHONY: check-up check-preview check-destroy install pulumi-tools typecheck lint lint-workflows test test-unit test-verification test-integration test-e2e up preview destroy bench
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -38,13 +38,18 @@ test-e2e: install
 
 test: typecheck lint lint-workflows test-unit test-verification test-integration test-e2e
 
-up: install
+# What the user must set first (passphrase, kubeconfig context) is checked before `npm ci`, and
+# again with the cluster details by scripts/stack itself. Exit 0 when pulumi succeeded.
+check-up check-preview check-destroy:
+	@ACV2_STACK_CHECK_ONLY=1 scripts/stack $(@:check-%=%) $(STACK)
+
+up: check-up install
 	scripts/stack up $(STACK)
 
-preview: install
+preview: check-preview install
 	scripts/stack preview $(STACK)
 
-destroy: install
+destroy: check-destroy install
 	scripts/stack destroy $(STACK)
 
 bench: install

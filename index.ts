@@ -86,9 +86,10 @@ const monitoring = new Monitoring("monitoring", {
   hpaName: autoscaler ? appCfg.name : undefined,
   maxReplicas: autoscaling.enabled ? autoscaling.maxReplicas : appCfg.replicas,
   grafanaAdminPassword: cfg.secrets.grafanaAdminPassword,
-  // Only dev may lack the password (the loader requires it elsewhere): dev holds no secrets
-  // because render mode writes them to disk, so its Grafana is read-only without a login.
-  grafanaAuth: cfg.secrets.grafanaAdminPassword ? "admin-password" : "anonymous-viewer",
+  // dev holds no secrets (render mode writes them to disk), so its Grafana is read-only without a
+  // login unless a password is set; elsewhere one is generated when none is configured.
+  grafanaAuth: cfg.secrets.grafanaAdminPassword || cfg.environment !== "dev" ? "admin-password" : "anonymous-viewer",
+  generateAdminPassword: cfg.environment !== "dev",
   alerts: monitoringCfg.alerts,
 }, opts);
 
@@ -113,6 +114,8 @@ export const namespace = app.namespace;
 export const deploymentName = app.deploymentName;
 export const imageRef = app.imageRef;
 export const grafanaUrl = monitoring.grafanaUrl;
+/** Secret: `pulumi stack output grafanaAdminPassword --show-secrets` (generated unless configured). */
+export const grafanaAdminPassword = monitoring.grafanaAdminPassword;
 export const monitoringMode = monitoring.mode;
 /** What the gate will check (names and types; credentials masked when the config is secret). */
 export const verificationPlan = cfg.verification.display.checks.map((c) => `${c.name} (${c.type})`);

@@ -8,6 +8,7 @@ import { adminSecretShell, buildMonitoringObjects, GRAFANA_PASSWORD_KEY, monitor
 import { clusterHost, PROMETHEUS_PORT } from "./specs/monitoringPrometheus";
 import { GRAFANA_PORT } from "./specs/monitoringGrafana";
 import type { K8sObject } from "./specs/monitoringPosture";
+import { GeneratedPassword } from "./generatedPassword";
 
 export type { MonitoringAlertArgs, MonitoringMode, GrafanaAuth, MonitoringImages } from "./specs/monitoringOptions";
 
@@ -16,6 +17,11 @@ export interface MonitoringArgs extends MonitoringBaseArgs {
   namespace: pulumi.Input<string>;
   /** Grafana admin password (secret); required for bundled unless grafanaAuth is "anonymous-viewer". Default: none. */
   grafanaAdminPassword?: pulumi.Input<string>;
+  /**
+   * When Grafana needs an admin password and none is given, generate one once and keep it as a
+   * secret in state (a GeneratedPassword child). Default: false (a password is then required).
+   */
+  generateAdminPassword?: boolean;
 }
 
 type Fields = Record<string, pulumi.Output<unknown>>;
@@ -40,16 +46,21 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly prometheusUrl: pulumi.Output<string | undefined>;
   /** In-cluster Grafana URL (bundled only). */
   public readonly grafanaUrl: pulumi.Output<string | undefined>;
+  /** The Grafana admin password, given or generated (a secret Output); undefined when Grafana has no admin login. */
+  public readonly grafanaAdminPassword: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("acv2:monitoring:Monitoring", name, {}, opts);
     // Validate before anything is registered; only the presence of the password is looked at.
-    const o = resolveMonitoringOptions(args, args.grafanaAdminPassword !== undefined);
+    const o = resolveMonitoringOptions(args, args.grafanaAdminPassword !== undefined || args.generateAdminPassword === true);
     const namespace = pulumi.output(args.namespace);
     const objects = namespace.apply((ns) => buildMonitoringObjects(o, ns));
 
     let adminSecret: k8s.core.v1.Secret | undefined;
+    let password: pulumi.Output<string> | undefined;
     if (needsAdminSecret(o)) {
+      // A configured password wins; the generated one exists only while none is configured.
+      password = pulumi.secret(args.grafanaAdminPassword ?? new GeneratedPassword(`${name}-grafana-password`, {}, { parent: this }).password);
       const shell = adminSecretShell(o);
       adminSecret = new k8s.core.v1.Secret(
         `${name}-grafana-admin`,
@@ -58,7 +69,7 @@ export class Monitoring extends pulumi.ComponentResource {
           type: shell.type,
           // Straight from the Output into stringData; wrapped here too (the SDK also wraps Secret data)
           // so it is secret before it reaches any other code, even when given as a plain string.
-          stringData: { [GRAFANA_PASSWORD_KEY]: pulumi.secret(args.grafanaAdminPassword as pulumi.Input<string>) },
+          stringData: { [GRAFANA_PASSWORD_KEY]: password },
         },
         { parent: this },
       );
@@ -75,6 +86,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.mode = pulumi.output(o.mode);
     this.prometheusUrl = bundled ? namespace.apply((ns) => `http://${clusterHost(o.names.prometheus, ns)}:${PROMETHEUS_PORT}`) : pulumi.output(undefined);
     this.grafanaUrl = bundled ? namespace.apply((ns) => `http://${clusterHost(o.names.grafana, ns)}:${GRAFANA_PORT}`) : pulumi.output(undefined);
-    this.registerOutputs({ mode: this.mode, prometheusUrl: this.prometheusUrl, grafanaUrl: this.grafanaUrl });
+    this.grafanaAdminPassword = password ?? pulumi.output(undefined);
+    this.registerOutputs({ mode: this.mode, prometheusUrl: this.prometheusUrl, grafanaUrl: this.grafanaUrl, grafanaAdminPassword: this.grafanaAdminPassword });
   }
 }

@@ -1,5 +1,6 @@
 // Reads the stack config once, before any resource is registered: every problem is collected
-// and thrown as one ConfigError whose lines name `agent-cellphone-v2:<key.path>` and the rule,
+// and thrown as one ConfigError (a StackConfigError, i.e. a pulumi.RunError, from the program's
+// entry) whose lines name `agent-cellphone-v2:<key.path>` and the rule,
 // never a value. Secret keys become secret Outputs here and nowhere else.
 import * as pulumi from "@pulumi/pulumi";
 import { ZodDefault, ZodObject, ZodOptional, type ZodIssue, type ZodTypeAny } from "zod";
@@ -148,9 +149,28 @@ function secretPlacementIssues(values: Record<string, unknown>, secret: Readonly
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-/** The program's entry: reads the Pulumi runtime's config for the current stack. */
+/**
+ * A config error as the program raises it: a `pulumi.RunError`, which the language host reports
+ * with its message alone (the heading and one line per problem), without a stack trace or the
+ * error's own properties. `problems` stays available to callers and tests.
+ */
+export class StackConfigError extends pulumi.RunError {
+  declare readonly problems: string[];
+  constructor(cause: ConfigError) {
+    super(cause.message);
+    this.name = "StackConfigError";
+    // Not enumerable: only the message is meant for people.
+    Object.defineProperty(this, "problems", { value: cause.problems, enumerable: false });
+  }
+}
+
+/** The program's entry: reads the Pulumi runtime's config for the current stack; throws StackConfigError. */
 export function loadStackConfig(): StackConfig {
   const config = pulumi.runtime.allConfig();
   const secretKeys = Object.keys(config).filter((k) => runtimeConfig.isConfigSecret(k));
-  return parseStackConfig({ config, secretKeys, stack: pulumi.getStack(), kubeconfigEnv: process.env.KUBECONFIG || undefined });
+  try {
+    return parseStackConfig({ config, secretKeys, stack: pulumi.getStack(), kubeconfigEnv: process.env.KUBECONFIG || undefined });
+  } catch (err) {
+    throw err instanceof ConfigError ? new StackConfigError(err) : err;
+  }
 }

@@ -17,7 +17,6 @@ export interface RuleContext {
 /** Sections as far as they parsed: a broken section keeps its valid fields (one level deep). */
 export type Parts = { [K in keyof StackConfigValues]?: Partial<NonNullable<StackConfigValues[K]>> };
 const issue = (path: Array<string | number>, message: string): ZodIssue => ({ code: "custom", path, message });
-const setSecret = (key: string) => `set it with \`pulumi config set --secret ${key} <value>\``;
 
 /** Every cross-field problem in `parts`, as custom zod issues for formatIssues. */
 export function crossFieldIssues(parts: Parts, ctx: RuleContext): ZodIssue[] {
@@ -27,7 +26,6 @@ export function crossFieldIssues(parts: Parts, ctx: RuleContext): ZodIssue[] {
     ...resourceRules(parts),
     ...envRules(parts),
     ...gatewayRules(parts, ctx),
-    ...monitoringRules(parts, ctx),
     ...(parts.verification?.checks && !ctx.verificationIsSecret
       ? verificationCredentialIssues({ checks: parts.verification.checks, pushgatewayUrl: parts.verification.pushgatewayUrl, baseUrl: parts.verification.baseUrl })
       : []),
@@ -96,14 +94,6 @@ function gatewayRules({ gateway }: Parts, ctx: RuleContext): ZodIssue[] {
     out.push(issue(["gateway", "retries", "perTryTimeoutSeconds"], `must be <= timeoutSeconds (${perTry} > ${timeout})`));
   }
   return out;
-}
-
-function monitoringRules({ monitoring }: Parts, ctx: RuleContext): ZodIssue[] {
-  // dev renders manifests to disk in plaintext, so it holds no secrets; bundled Grafana there
-  // runs without a managed admin password (see docs/config.md).
-  if (monitoring?.mode !== "bundled" || ctx.environment === "dev") return [];
-  if (ctx.presentSecrets.has("grafanaAdminPassword")) return [];
-  return [issue(["grafanaAdminPassword"], `is required when monitoring.mode is "bundled" in ${ctx.environment}: ${setSecret("agent-cellphone-v2:grafanaAdminPassword")}`)];
 }
 
 const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;

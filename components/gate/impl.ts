@@ -99,10 +99,18 @@ async function verify(inputs: GateInputs, previous?: Record<string, PerformanceB
     const { manifestPostureResult } = await import("./posture");
     extra.push(await manifestPostureResult(resolve(inputs.projectRoot, inputs.renderDir), inputs.stack));
   }
-  const report: SuiteReport = await suite.runSuite(config, {
-    baselines: previous,
-    log: (line: string) => process.stderr.write(`[verification] ${line}\n`),
-  });
+  const { createProgress } = await import("./progress");
+  const progress = createProgress({ write: (line) => process.stderr.write(`${line}\n`) });
+  progress.begin(config.checks.length + extra.length, config.deadlineSeconds);
+  extra.forEach((r) => progress.onResult(r));
+  const report: SuiteReport = await suite
+    .runSuite(config, {
+      baselines: previous,
+      log: (line: string) => process.stderr.write(`[verification] ${line}\n`),
+      onStart: progress.onStart,
+      onResult: progress.onResult,
+    })
+    .finally(() => progress.stop());
   if (extra.length > 0) {
     // The offline posture check joins the suite's verdict: fail closed over all of them (an
     // empty live suite alone would not pass, posture plus nothing live can).

@@ -5,12 +5,13 @@
 //      (goal < 200 MB), from `/usr/bin/time -v` around the real CLI.
 //   2. our open-model p95 vs an independent tool's p95 at the same fixed rate on the same target
 //      (goal within 15%): `hey` (Debian package; per-response CSV, so the same percentile
-//      definition), or autocannon's overallRate when hey is absent (its limiter is bursty, so
-//      expect it to read higher).
+//      definition; scripts/install-bench-tools installs it, `npm run bench:verify` runs that
+//      first). Without hey the bench stops before measuring: autocannon, the old fallback, has a
+//      bursty limiter that reads higher tails, so the figure would mean something else.
 //   3. a 2 s server stall inside the load window must show in our p99 (goal >= 1.5 s); the
 //      same stall under the independent tool is printed for contrast.
 // The fixture runs as its own process so the load generators do not share its event loop.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -116,25 +117,21 @@ async function heyRun(url: string, rate: number, seconds: number, onStart?: () =
   return { tool: "hey", p95: s.p95Ms, p99: s.p99Ms, samples: s.samples };
 }
 
-/**
- * Fallback when hey is absent: autocannon's overallRate. Its limiter releases each second's
- * quota in a burst, so it is not a smooth open model and reads higher tails than either.
- */
-async function autocannonRun(url: string, rate: number, seconds: number, onStart?: () => void): Promise<ToolRun> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const autocannon = require("autocannon");
-  const latencies: number[] = [];
-  await new Promise((resolve, reject) => {
-    const inst = autocannon({ url, connections: 50, overallRate: rate, duration: seconds }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
-    inst.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
-    onStart?.();
-  });
-  const s = summarize(latencies);
-  return { tool: "autocannon", p95: s.p95Ms, p99: s.p99Ms, samples: s.samples };
+/** The executable's path when `name` is on PATH. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const p = path.join(dir, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
-const haveHey = spawnSync("sh", ["-c", "command -v hey"]).status === 0;
-const independentRun = haveHey ? heyRun : autocannonRun;
+const independentRun = heyRun;
 
 function suiteConfig(httpsUrl: string, caFile: string, withMonitoring: boolean): object {
   const checks: object[] = [
@@ -249,6 +246,10 @@ function printTable(): void {
 }
 
 async function main(): Promise<void> {
+  if (!onPath("hey")) {
+    process.stderr.write("bench: hey not found on PATH: run scripts/install-bench-tools (Debian package hey); the accuracy figure is only comparable against it\n");
+    process.exit(2);
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "acv2-bench-"));
   const fixture = await startFixtureProcess();
   try {

@@ -23,7 +23,7 @@ export interface PulumiResult {
 
 export function pulumiBinDir(): string {
   const bin = execFileSync(path.join(ROOT, "scripts/install-pulumi"), ["--print-bin"], { encoding: "utf8" }).trim();
-  for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]) {
+  for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
     if (!fs.existsSync(path.join(bin, tool))) {
       throw new Error(`${tool} is missing from ${bin}: run scripts/install-pulumi (make test and .ci/run do)`);
     }

@@ -20,12 +20,15 @@ function loadGateImpl(projectRoot: string): any {
   return require(`${projectRoot}/components/gate/impl`);
 }
 
-// check and diff run on every preview and up. When the config is the one that already passed,
-// both are answered here without loading the suite (ts-node, zod and the checks cost seconds
-// in a fresh provider process), so an unchanged `pulumi up` stays cheap.
+// check and diff run on every preview and up; a fresh provider process pays seconds for ts-node,
+// zod and the suite, so an unchanged `pulumi up` must not load them. diff compares triggers with
+// the stored outputs. check receives the old *inputs* (they hold no verdict): those passed this
+// same validation when they were stored, so an unchanged configHash (over the whole config,
+// secrets included) needs no second look. A config that stricter code would now refuse is
+// still refused by the program's own parse and by verify() before anything runs.
 export const gateProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: any, news: any) {
-    const validatedBefore = olds?.verdict === "passed" && typeof news.configHash === "string" && olds.configHash === news.configHash;
+    const validatedBefore = typeof news.configHash === "string" && olds?.configHash === news.configHash;
     if (validatedBefore) return { inputs: news };
     return loadGateImpl(news.projectRoot ?? olds.projectRoot).check(olds, news);
   },

@@ -1,9 +1,12 @@
 // Engine benchmark (prints figures; not a timed test): on the real engine, in one run,
 //  1. `pulumi preview` of the staging stack vs a minimal program with one Deployment (goal <= 2),
 //  2. a no-change `pulumi up` of staging with the gate vs without it (goal <= 1.2).
-// Medians of a few rounds, interleaved, because this machine is shared and noisy.
+// Medians of a few rounds, interleaved, because this machine is shared and noisy; the load
+// average is printed with them. Then the gate's share, piece by piece (gateShare.ts).
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { measureGateShare, printGateShare } from "./gateShare";
 import { startFixture } from "../fixtures/fixtureService";
 import { Workspace } from "../integration/engine";
 
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     await miniWs.must(["stack", "init", "bench"]);
     await miniWs.must(["up", "--yes", "--stack", "bench"]);
 
+    const loadBefore = os.loadavg();
     const t = { preview: [] as number[], previewMin: [] as number[], upGate: [] as number[], upNoGate: [] as number[] };
     for (let i = 0; i < ROUNDS; i++) {
       t.preview.push((await ws.must(["preview", "--stack", "staging"])).ms);
@@ -65,6 +69,8 @@ async function main(): Promise<void> {
       console.log(name.padEnd(52), String(a).padStart(8), String(b).padStart(8), ratio.toFixed(2).padStart(7), `<=${goal}`.padStart(6), ratio <= goal ? "yes" : "no");
     }
     console.log(`raw: ${JSON.stringify(t)}`);
+    console.log(`load average (1/5/15 min): ${loadBefore.map((l) => l.toFixed(1)).join(" ")} before the rounds, ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} after`);
+    printGateShare(await measureGateShare(ROUNDS));
   } finally {
     await fixture.close();
     ws.remove();

@@ -68,6 +68,36 @@ describe("verification gate in the program (mocks)", () => {
     assert.equal(a.configHash, b.configHash, "the verification config did not change");
   });
 
+  it("a change to what serves traffic re-runs verification: servingHash moves, image and spec do not (point 7)", async () => {
+    const stack = loadStackYaml("staging") as Record<string, any>;
+    const gateOf = (run: ProgramRun) => unwrapSecrets(run.resources.find((r) => r.type === GATE_RUN)!.inputs) as any;
+    const base = gateOf(staging);
+    assert.match(base.servingHash, /^[0-9a-f]{64}$/);
+    const variants: Array<[string, Record<string, unknown>]> = [
+      ["VirtualService (gateway.timeoutSeconds)", { gateway: { ...stack.gateway, timeoutSeconds: 29 } }],
+      ["Gateway (gateway.host)", { gateway: { ...stack.gateway, host: "other.acv2.example.com" } }],
+      ["NetworkPolicy (app.database.port)", { app: { ...stack.app, database: { port: 6543 } } }],
+      ["HPA (autoscaling.maxReplicas)", { autoscaling: { ...stack.autoscaling, maxReplicas: 7 } }],
+    ];
+    for (const [what, config] of variants) {
+      const other = gateOf(await runProgram("staging", { config }));
+      assert.notEqual(other.servingHash, base.servingHash, `${what} must change servingHash`);
+      assert.equal(other.imageRef, base.imageRef, what);
+      if (!what.startsWith("HPA")) assert.equal(other.configHash, base.configHash, what);
+    }
+    const same = gateOf(await runProgram("staging"));
+    assert.equal(same.servingHash, base.servingHash, "stable when nothing changed");
+  });
+
+  it("hands the gate the Kubernetes provider's context (point 6)", async () => {
+    const gateOf = (run: ProgramRun) => unwrapSecrets(run.resources.find((r) => r.type === GATE_RUN)!.inputs) as any;
+    assert.equal(gateOf(staging).target.context, undefined, "no kubernetes.context: the current context, as the provider");
+    const run = await runProgram("staging", { config: { kubernetes: { context: "prod-eu" } } });
+    const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+    assert.equal(provider.inputs.context, "prod-eu");
+    assert.equal(gateOf(run).target.context, "prod-eu");
+  });
+
   it("is absent when verification.enabled is false", async () => {
     const off = await runProgram("dev", { config: { verification: { enabled: false } } });
     assert.equal(off.resources.filter((r) => r.type === GATE_RUN || r.type === "acv2:verification:VerificationGate").length, 0);

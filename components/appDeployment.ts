@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveAppOptions, type AppDeploymentArgs } from "./specs/appOptions";
-import { buildDeploymentSpec, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
+import { buildDeploymentAnnotations, buildDeploymentSpec, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
 import { SERVICE_PORT, buildNamespaceLabels, buildNetworkPolicies, buildPdbSpec, buildServiceSpec } from "./specs/appPolicies";
 
 export type { AppDeploymentArgs } from "./specs/appOptions";
@@ -62,7 +62,7 @@ export class AppDeployment extends pulumi.ComponentResource {
     const spec = buildDeploymentSpec(o, hasSecretEnv ? pulumi.secret(checksum) : checksum);
 
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata: meta(o.name, namespace),
+      metadata: { ...meta(o.name, namespace), annotations: buildDeploymentAnnotations(o) },
       spec,
     }, { ...child, dependsOn: [sa, configMap, ...(secret ? [secret] : [])] });
 

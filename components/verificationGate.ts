@@ -34,6 +34,14 @@ const SUMMARY_KEYS: Array<keyof GateSummary> = [
   "checks", "baselines", "reportDigest", "reportPath", "verifiedAt", "verifiedImage",
 ];
 
+/**
+ * The gate judges the rollout itself (its rollout check waits, within its own timeout) when it
+ * is enabled and has a rollout check: the provider then does not await the Deployment.
+ */
+export function gateJudgesRollout(config: { enabled?: boolean; checks?: Array<{ type: string }> }): boolean {
+  return config.enabled !== false && (config.checks ?? []).some((c) => c.type === "rollout");
+}
+
 /** One trigger from the serving objects' hashes (absent components count as empty). */
 export function servingHashOf(parts: Array<pulumi.Input<string> | undefined>): pulumi.Output<string> {
   return pulumi.all(parts.map((p) => p ?? "")).apply((hs) => sha256(hs.join(":")));

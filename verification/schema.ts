@@ -178,7 +178,7 @@ export const verificationSchema = z
     /** `rollback`: return the Deployment to the last release that passed verification on this stack before failing. Default `fail`. */
     onFailure: z.enum(["fail", "rollback"]).default("fail"),
     /** Verify an image that failed verification on this stack before (else refused). Default false. */
-    redeployFailedImage: z.boolean().default(false),
+    redeployFailedImage: z.boolean().optional(),
     /** Prometheus Pushgateway to receive deployment metrics, if set. */
     pushgatewayUrl: httpUrl.optional(),
     /** Where the gate writes its reports. Default `reports/<stack>`. */

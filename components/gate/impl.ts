@@ -106,6 +106,14 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
       // re-applied it), rollback returns the last verified release; otherwise nothing is touched.
       const notes = [refusal];
       let rolledBack = olds?.rolledBack;
+      if (!offline) {
+        // Say what runs: after a rollback the live template is the verified release, not this one.
+        const { readCurrentRelease } = await import("./rollback");
+        const live = await readCurrentRelease(target).catch(() => undefined);
+        if (live && !live.images.includes(inputs.imageRef)) {
+          notes.unshift(`${target.namespace}/${target.deployment} runs ${live.images.join(", ")} but this update expected ${inputs.imageRef}: ${imageMismatchHint(olds, inputs.imageRef)}`);
+        }
+      }
       if (config.onFailure === "rollback" && !offline) {
         const { rollbackToVerified } = await import("./rollback");
         const outcome = await rollbackToVerified({ ...target, verified, onlyIfRunning: inputs.imageRef, timeoutMs: 120_000 });

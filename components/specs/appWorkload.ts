@@ -125,6 +125,16 @@ export function buildDeploymentSpec(o: AppOptions, configChecksum: pulumi.Input<
 }
 
 /** Key-order independent JSON, so equal content always hashes equally. */
+/**
+ * Annotations of the Deployment object itself. Without awaiting, `pulumi up` applies the
+ * Deployment and moves on: the gate's rollout check waits for readiness with its own timeout, and
+ * a release that never becomes ready fails the gate (and is rolled back) instead of failing the
+ * provider's await, where the gate would never run.
+ */
+export function buildDeploymentAnnotations(o: Pick<AppOptions, "awaitRollout">): Record<string, string> | undefined {
+  return o.awaitRollout ? undefined : { "pulumi.com/skipAwait": "true" };
+}
+
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {

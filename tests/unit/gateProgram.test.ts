@@ -98,6 +98,19 @@ describe("verification gate in the program (mocks)", () => {
     assert.equal(gateOf(run).target.context, "prod-eu");
   });
 
+  it("the provider does not await the Deployment when the gate judges the rollout (point 5)", async () => {
+    const annotationsOf = (run: ProgramRun) => (unwrapSecrets(run.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs) as any).metadata.annotations;
+    for (const stack of ["staging", "production"]) {
+      const run = stack === "staging" ? staging : await runProgram(stack);
+      assert.deepEqual(annotationsOf(run), { "pulumi.com/skipAwait": "true" }, `${stack}: the gate's rollout check waits instead`);
+    }
+    const verification = loadStackYaml("staging").verification as Record<string, any>;
+    const noRolloutCheck = await runProgram("staging", { config: { verification: { ...verification, checks: verification.checks.filter((c: any) => c.type !== "rollout") } } });
+    assert.equal(annotationsOf(noRolloutCheck), undefined, "without a rollout check the provider awaits, as before");
+    const off = await runProgram("staging", { config: { verification: { ...verification, enabled: false } } });
+    assert.equal(annotationsOf(off), undefined, "without the gate the provider awaits");
+  });
+
   it("is absent when verification.enabled is false", async () => {
     const off = await runProgram("dev", { config: { verification: { enabled: false } } });
     assert.equal(off.resources.filter((r) => r.type === GATE_RUN || r.type === "acv2:verification:VerificationGate").length, 0);

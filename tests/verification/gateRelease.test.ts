@@ -36,15 +36,15 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
   afterEach(() => api.close());
 
   const k8sChecks = [
-    { name: "rollout", type: "rollout", namespace: "acv2-staging", deployment: "agent-cellphone-v2", timeoutSeconds: 3 },
-    { name: "rollback", type: "rollback", namespace: "acv2-staging", deployment: "agent-cellphone-v2" },
+    { name: "rollout", type: "rollout", namespace: "acv2-staging", deployment: "agent-cellphone-v2", timeoutSeconds: 30 },
+    { name: "rollback", type: "rollback", namespace: "acv2-staging", deployment: "agent-cellphone-v2", timeoutSeconds: 30 },
   ];
   function gateInputs(over: Record<string, unknown> = {}, configOver: Record<string, unknown> = {}) {
     return {
       __provider: text,
       config: {
         baseUrl: fixture.url, reportDir: mkdtempSync(path.join(tmpdir(), "acv2-rel-")), onFailure: "rollback",
-        checks: [{ name: "health", type: "health", timeoutSeconds: 5 }, ...k8sChecks], ...configOver,
+        checks: [{ name: "health", type: "health", timeoutSeconds: 15 }, ...k8sChecks], ...configOver,
       },
       configHash: "c", imageRef: IMG("1.3.0"), specHash: "s3", alwaysRun: false, onFailure: "rollback",
       target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath },
@@ -97,6 +97,7 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
       assert.match(msg, /image ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0 failed verification on this stack before and was rolled back; it is not verified again without an explicit opt-in \(the last verified release is ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0\)/);
       assert.match(msg, /ACV2_REDEPLOY_FAILED_IMAGE=1 pulumi up \(or set verification\.redeployFailedImage: true\)/);
       assert.match(msg, /rollback: .* does not run ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0 .*; left as is/);
+      assert.match(msg, /acv2-staging\/agent-cellphone-v2 runs ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 but this update expected ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0: .*revert the image in the stack config to ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0/);
       assert.equal(fixture.requestCount(), 0, "no check ran");
       assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
       assert.equal(initFailure(res.error)!.properties.verdict, "failed", "and it is not recorded as verified");

@@ -40,7 +40,7 @@ describe("verification gate onFailure: rollback to the last verified release (re
   function gateInputs(over: Record<string, unknown> = {}, configOver: Record<string, unknown> = {}) {
     return {
       __provider: text,
-      config: { baseUrl: fixture.url, reportDir: mkdtempSync(path.join(tmpdir(), "acv2-rb-")), onFailure: "rollback", checks: [{ name: "health", type: "health", timeoutSeconds: 2 }], ...configOver },
+      config: { baseUrl: fixture.url, reportDir: mkdtempSync(path.join(tmpdir(), "acv2-rb-")), onFailure: "rollback", checks: [{ name: "health", type: "health", timeoutSeconds: 15 }], ...configOver },
       configHash: "c", imageRef: IMG("1.3.0"), specHash: "s3", alwaysRun: false, onFailure: "rollback",
       target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath },
       projectRoot: ROOT, stack: "test", plannedChecks: ["health (health)"],

@@ -145,6 +145,24 @@ describe("e2e: onFailure rollback to the last verified release on a live control
     assert.deepEqual(second.record.failedImages, [BROKEN, BROKEN2]);
   });
 
+  it("fault 18: a release whose pods never become ready (kwok stage: CrashLoopBackOff) fails the rollout check and is rolled back", async () => {
+    const olds = await verifiedGood("stuck");
+    const NEVER = "registry.example/agent-cellphone-v2:1.5.0-never-ready";
+    await setImage(c!, ns!, "stuck", NEVER);
+    const since = Date.now();
+    const res = await host.update(URN, "verification-e2e", olds, { ...inputs("stuck", NEVER, "rollback"), config: { ...inputs("stuck", NEVER, "rollback").config, checks: [
+      { name: "health", type: "health", timeoutSeconds: 2 },
+      { name: "rollout", type: "rollout", namespace: ns, deployment: "stuck", timeoutSeconds: 15 },
+    ] } });
+    const msg = res.error!.details ?? res.error!.message;
+    assert.match(msg, /rollout\s+rollout\s+FAILED\s+.*rollout incomplete/, "judged by the gate, not by a provider await");
+    assert.match(msg, /still not complete after waiting \d+ s/);
+    assert.match(msg, new RegExp(`rollback: rolled ${ns}/stuck back .* to the last verified release ${GOOD.replace(/\./g, "\\.")}`));
+    await waitRolledOut(c!, ns!, "stuck");
+    await assertServing(c!, ns!, "stuck", GOOD);
+    console.log(`      never-ready release: gate failed and rolled back after ${Date.now() - since} ms`);
+  });
+
   it("with onFailure: fail the broken revision stays, and the error says the workload was left as is", async () => {
     const olds = await verifiedGood("kept");
     await setImage(c!, ns!, "kept", BROKEN);

@@ -60,7 +60,7 @@ for (const stack of committedStacks(ROOT)) {
       const r = await ws!.must(["up", "--yes", "--stack", stack], expectCode);
       return { ...r, text: r.stdout + r.stderr };
     };
-    const newRelease = (cfg: Record<string, any>) => (cfg.app.image = { ...cfg.app.image, tag: `${cfg.app.image.tag}-e2e${++release}`, digest: undefined });
+    const newRelease = (cfg: Record<string, any>) => (cfg.app.image = { ...cfg.app.image, tag: `${cfg.app.image.tag}-e2e${++release}` });
 
     before(async function () {
       this.timeout(600_000);

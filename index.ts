@@ -7,7 +7,7 @@ import { AppDeployment } from "./components/appDeployment";
 import { Autoscaler } from "./components/autoscaler";
 import { IstioGateway } from "./components/istioGateway";
 import { Monitoring } from "./components/monitoring";
-import { VerificationGate, gateJudgesRollout, servingHashOf } from "./components/verificationGate";
+import { VerificationGate, gateJudgesRollout, gateMayRollBack, servingHashOf } from "./components/verificationGate";
 import { metricsPeersFor } from "./components/specs/appPolicies";
 
 // Throws one ConfigError listing every problem before anything is registered.
@@ -39,6 +39,7 @@ const app = new AppDeployment("app", {
   },
   progressDeadlineSeconds: appCfg.progressDeadlineSeconds,
   awaitRollout: !gateJudgesRollout(cfg.verification.display),
+  forceApply: gateMayRollBack(cfg.verification.display),
   revisionHistoryLimit: appCfg.revisionHistoryLimit,
   pdbMinAvailable: appCfg.podDisruptionBudget.minAvailable,
   instance: cfg.stack,

@@ -42,6 +42,11 @@ export function gateJudgesRollout(config: { enabled?: boolean; checks?: Array<{ 
   return config.enabled !== false && (config.checks ?? []).some((c) => c.type === "rollout");
 }
 
+/** The gate may rewrite the Deployment's template (onFailure: rollback) behind the provider's back. */
+export function gateMayRollBack(config: { enabled?: boolean; onFailure?: string }): boolean {
+  return config.enabled !== false && config.onFailure === "rollback";
+}
+
 /** One trigger from the serving objects' hashes (absent components count as empty). */
 export function servingHashOf(parts: Array<pulumi.Input<string> | undefined>): pulumi.Output<string> {
   return pulumi.all(parts.map((p) => p ?? "")).apply((hs) => sha256(hs.join(":")));

@@ -42,6 +42,12 @@ export interface AppDeploymentArgs {
    * becomes ready still reaches the gate and its rollback. Default: true.
    */
   awaitRollout?: boolean;
+  /**
+   * Take back, on the next apply, fields another client changed (pulumi.com/patchForce): the
+   * gate's rollback rewrites the pod template, and without force the apply that follows
+   * (`pulumi up --refresh`, a reverted or new image) fails on a field-manager conflict. Default: false.
+   */
+  forceApply?: boolean;
   /** Old ReplicaSets kept for rollback; at least 3. Default: 5. */
   revisionHistoryLimit?: number;
   /** PDB minAvailable override; must stay below the minimum replica count. Default: derived. */
@@ -77,6 +83,7 @@ export interface AppOptions {
   secretEnv: Record<string, pulumi.Input<string>>;
   progressDeadlineSeconds: number;
   awaitRollout: boolean;
+  forceApply: boolean;
   revisionHistoryLimit: number;
   pdbMinAvailable?: number;
   instance: string;
@@ -175,6 +182,7 @@ export function resolveAppOptions(args: AppDeploymentArgs): AppOptions {
     secretEnv: { ...args.secretEnv },
     progressDeadlineSeconds: args.progressDeadlineSeconds ?? APP_DEFAULTS.progressDeadlineSeconds,
     awaitRollout: args.awaitRollout ?? true,
+    forceApply: args.forceApply ?? false,
     revisionHistoryLimit,
     pdbMinAvailable: args.pdbMinAvailable,
     instance,

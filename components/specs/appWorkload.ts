@@ -131,8 +131,12 @@ export function buildDeploymentSpec(o: AppOptions, configChecksum: pulumi.Input<
  * a release that never becomes ready fails the gate (and is rolled back) instead of failing the
  * provider's await, where the gate would never run.
  */
-export function buildDeploymentAnnotations(o: Pick<AppOptions, "awaitRollout">): Record<string, string> | undefined {
-  return o.awaitRollout ? undefined : { "pulumi.com/skipAwait": "true" };
+export function buildDeploymentAnnotations(o: Pick<AppOptions, "awaitRollout" | "forceApply">): Record<string, string> | undefined {
+  const a: Record<string, string> = {
+    ...(o.awaitRollout ? {} : { "pulumi.com/skipAwait": "true" }),
+    ...(o.forceApply ? { "pulumi.com/patchForce": "true" } : {}),
+  };
+  return Object.keys(a).length > 0 ? a : undefined;
 }
 
 export function canonicalJson(value: unknown): string {

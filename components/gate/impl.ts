@@ -155,7 +155,8 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
     const { path, text } = writeReports(dir, report, suite.renderMarkdown(report), suite.renderJunit(report));
 
     const notes: string[] = [];
-    let rolledBack = false;
+    // A re-check of an image the gate rolled back keeps that fact: it still does not run.
+    let rolledBack = !newRelease && Boolean(olds?.rolledBack);
     if (report.status !== "passed") {
       const decision = rollbackDecision({ onFailure: config.onFailure, newRelease, verified });
       if (decision.rollback && !offline) {

@@ -117,6 +117,7 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
       assert.equal(rollout.status, "failed");
       assert.match(rollout.message, /runs ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 but this update expected ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0: the Deployment was changed outside this update .* revert the image in the stack config to ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 and run pulumi up, or run pulumi up --refresh/);
       assert.doesNotMatch(res.error!.details, /rollback: rolled/, "a re-check never rolls back");
+      assert.equal(initFailure(res.error)!.properties.rolledBack, true, "still rolled back: the next run without the opt-in is refused");
     });
 
     it("opted in with the config key, a fixed release verifies and leaves the failed list", async () => {

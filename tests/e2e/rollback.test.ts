@@ -6,7 +6,7 @@
 // "previous": a second failing run must not resurrect it, and a second broken release goes back
 // to the last VERIFIED release too. Each run hands the next the record the engine would store.
 import { strict as assert } from "node:assert";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { V1ReplicaSet } from "@kubernetes/client-node";
@@ -156,7 +156,8 @@ describe("e2e: onFailure rollback to the last verified release on a live control
     ] } });
     const msg = res.error!.details ?? res.error!.message;
     assert.match(msg, /rollout\s+rollout\s+FAILED\s+.*rollout incomplete/, "judged by the gate, not by a provider await");
-    assert.match(msg, /still not complete after waiting \d+ s/);
+    const report = JSON.parse(readFileSync(/full report: (\S+)/.exec(msg)![1], "utf8"));
+    assert.match(report.checks.find((x: any) => x.name === "rollout").message, /still not complete after waiting \d+ s/);
     assert.match(msg, new RegExp(`rollback: rolled ${ns}/stuck back .* to the last verified release ${GOOD.replace(/\./g, "\\.")}`));
     await waitRolledOut(c!, ns!, "stuck");
     await assertServing(c!, ns!, "stuck", GOOD);

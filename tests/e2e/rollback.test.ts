@@ -76,7 +76,7 @@ describe("e2e: onFailure rollback to the last verified release on a live control
         onFailure,
         reportDir: mkdtempSync(path.join(tmpdir(), "acv2-e2e-gate-")),
         checks: [
-          { name: "health", type: "health", timeoutSeconds: 2 },
+          { name: "health", type: "health", timeoutSeconds: 15 },
           { name: "rollout", type: "rollout", namespace: ns, deployment, timeoutSeconds: 30 },
           { name: "rollback", type: "rollback", namespace: ns, deployment },
         ],
@@ -151,7 +151,7 @@ describe("e2e: onFailure rollback to the last verified release on a live control
     await setImage(c!, ns!, "stuck", NEVER);
     const since = Date.now();
     const res = await host.update(URN, "verification-e2e", olds, { ...inputs("stuck", NEVER, "rollback"), config: { ...inputs("stuck", NEVER, "rollback").config, checks: [
-      { name: "health", type: "health", timeoutSeconds: 2 },
+      { name: "health", type: "health", timeoutSeconds: 15 },
       { name: "rollout", type: "rollout", namespace: ns, deployment: "stuck", timeoutSeconds: 15 },
     ] } });
     const msg = res.error!.details ?? res.error!.message;

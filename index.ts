@@ -7,7 +7,7 @@ import { AppDeployment } from "./components/appDeployment";
 import { Autoscaler } from "./components/autoscaler";
 import { IstioGateway } from "./components/istioGateway";
 import { Monitoring } from "./components/monitoring";
-import { VerificationGate } from "./components/verificationGate";
+import { VerificationGate, gateJudgesRollout, gateMayRollBack, servingHashOf } from "./components/verificationGate";
 import { metricsPeersFor } from "./components/specs/appPolicies";
 
 // Throws one ConfigError listing every problem before anything is registered.
@@ -38,6 +38,8 @@ const app = new AppDeployment("app", {
     ...(cfg.secrets.apiToken ? { API_TOKEN: cfg.secrets.apiToken } : {}),
   },
   progressDeadlineSeconds: appCfg.progressDeadlineSeconds,
+  awaitRollout: !gateJudgesRollout(cfg.verification.display),
+  forceApply: gateMayRollBack(cfg.verification.display),
   revisionHistoryLimit: appCfg.revisionHistoryLimit,
   pdbMinAvailable: appCfg.podDisruptionBudget.minAvailable,
   instance: cfg.stack,
@@ -95,14 +97,16 @@ const monitoring = new Monitoring("monitoring", {
 
 // ---- Verification gate: registered LAST, after every other component ----------------------
 // It runs the suite against what the components above deployed and fails `pulumi up` when a
-// blocking check does not pass. It re-runs when the image, the Deployment spec or its own config
-// changes (the triggers below).
+// blocking check does not pass. It re-runs when the image, the Deployment spec, what serves
+// traffic (Service, NetworkPolicy, Istio objects, HPA) or its own config changes (the triggers
+// below). Its Kubernetes checks and rollback use the provider's kubeconfig and context.
 const gate = cfg.verification.display.enabled
   ? new VerificationGate("verification", {
       config: cfg.verification.value,
       imageRef: app.imageRef,
       specHash: app.specHash,
-      target: { namespace: app.namespace, deployment: app.deploymentName },
+      servingHash: servingHashOf([app.servingHash, gateway.servingHash, autoscaler?.specHash]),
+      target: { namespace: app.namespace, deployment: app.deploymentName, context: kubernetes.context },
       stack: cfg.stack,
       renderDir: kubernetes.renderYamlToDirectory,
     }, { ...opts, dependsOn: [app, gateway, monitoring, ...(autoscaler ? [autoscaler] : [])] })

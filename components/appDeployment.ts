@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveAppOptions, type AppDeploymentArgs } from "./specs/appOptions";
-import { buildDeploymentSpec, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
+import { buildDeploymentAnnotations, buildDeploymentSpec, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
 import { SERVICE_PORT, buildNamespaceLabels, buildNetworkPolicies, buildPdbSpec, buildServiceSpec } from "./specs/appPolicies";
 
 export type { AppDeploymentArgs } from "./specs/appOptions";
@@ -19,6 +19,8 @@ export class AppDeployment extends pulumi.ComponentResource {
   public readonly imageRef: pulumi.Output<string>;
   /** sha256 of the Deployment spec; secret when the spec carries a secret-derived checksum. */
   public readonly specHash: pulumi.Output<string>;
+  /** sha256 of the Service and NetworkPolicy specs: what routes traffic to the pods (a gate trigger). */
+  public readonly servingHash: pulumi.Output<string>;
   /** Selector labels of the app pods (stable for the Deployment's life). */
   public readonly labels: Record<string, string>;
 
@@ -60,13 +62,15 @@ export class AppDeployment extends pulumi.ComponentResource {
     const spec = buildDeploymentSpec(o, hasSecretEnv ? pulumi.secret(checksum) : checksum);
 
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata: meta(o.name, namespace),
+      metadata: { ...meta(o.name, namespace), annotations: buildDeploymentAnnotations(o) },
       spec,
     }, { ...child, dependsOn: [sa, configMap, ...(secret ? [secret] : [])] });
 
-    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(o.name, namespace), spec: buildServiceSpec(o) }, child);
+    const serviceSpec = buildServiceSpec(o);
+    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(o.name, namespace), spec: serviceSpec }, child);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(o.name, namespace), spec: buildPdbSpec(o) }, child);
-    for (const policy of buildNetworkPolicies(o)) {
+    const networkPolicies = buildNetworkPolicies(o);
+    for (const policy of networkPolicies) {
       new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${policy.role}`, {
         metadata: meta(`${o.name}-${policy.role}`, namespace),
         spec: policy.spec,
@@ -80,6 +84,7 @@ export class AppDeployment extends pulumi.ComponentResource {
     this.containerPort = o.port;
     this.imageRef = pulumi.output(o.imageRef);
     this.specHash = pulumi.output(spec).apply((s) => sha256Hex(canonicalJson(s)));
+    this.servingHash = pulumi.output({ service: serviceSpec, networkPolicies }).apply((v) => sha256Hex(canonicalJson(v)));
     this.labels = o.selectorLabels;
     this.registerOutputs({
       namespace: this.namespace,
@@ -87,6 +92,7 @@ export class AppDeployment extends pulumi.ComponentResource {
       serviceName: this.serviceName,
       imageRef: this.imageRef,
       specHash: this.specHash,
+      servingHash: this.servingHash,
       labels: this.labels,
     });
   }

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import { resolveGatewayOptions, type GatewayBaseArgs } from "./specs/gatewayOptions";
+import { canonicalJson, sha256Hex } from "./specs/appWorkload";
 import { buildGatewayObjects, GATEWAY_KINDS, GATEWAY_ROLES, type CrObject, type GatewayRole } from "./specs/gatewaySpecs";
 
 export type { GatewayTlsArgs, TlsIssuer } from "./specs/gatewayOptions";
@@ -22,6 +23,8 @@ export class IstioGateway extends pulumi.ComponentResource {
   public readonly gatewayName: pulumi.Output<string>;
   /** Name of the TLS Secret cert-manager writes in the gateway namespace. */
   public readonly certificateSecretName: pulumi.Output<string>;
+  /** sha256 of every object it declares (Gateway, routes, traffic policy, mTLS, certificate): a gate trigger. */
+  public readonly servingHash: pulumi.Output<string>;
 
   constructor(name: string, args: IstioGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("acv2:gateway:IstioGateway", name, {}, opts);
@@ -47,6 +50,7 @@ export class IstioGateway extends pulumi.ComponentResource {
     this.publicUrl = pulumi.output(`https://${o.host}`);
     this.gatewayName = registered.gateway.metadata.apply((m) => m.name);
     this.certificateSecretName = pulumi.output(o.names.certificateSecret);
+    this.servingHash = objects.apply((all) => sha256Hex(canonicalJson(all)));
     this.registerOutputs({ publicUrl: this.publicUrl, gatewayName: this.gatewayName, certificateSecretName: this.certificateSecretName });
   }
 

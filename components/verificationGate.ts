@@ -14,8 +14,13 @@ export interface VerificationGateArgs {
   imageRef: pulumi.Input<string>;
   /** Hash of the Deployment spec; a new revision triggers verification. */
   specHash: pulumi.Input<string>;
-  /** The Deployment rolled back when `onFailure` is `rollback`. */
-  target: { namespace: pulumi.Input<string>; deployment: pulumi.Input<string>; kubeconfig?: string };
+  /** Hash of the objects that serve traffic besides the Deployment; a change triggers verification. Default: none. */
+  servingHash?: pulumi.Input<string>;
+  /**
+   * The Deployment rolled back when `onFailure` is `rollback`, and the cluster the Kubernetes
+   * checks read: `context` is the provider's (`kubernetes.context`; default the current one).
+   */
+  target: { namespace: pulumi.Input<string>; deployment: pulumi.Input<string>; kubeconfig?: string; context?: string };
   /** Stack name, used for report paths and metric groups. Default: the current stack. */
   stack?: string;
   /** Directory of manifests rendered by the Kubernetes provider, checked for posture offline. Default: none. */
@@ -28,6 +33,24 @@ const SUMMARY_KEYS: Array<keyof GateSummary> = [
   "verdict", "passed", "failed", "errored", "inconclusive", "skipped", "durationMs",
   "checks", "baselines", "reportDigest", "reportPath", "verifiedAt", "verifiedImage",
 ];
+
+/**
+ * The gate judges the rollout itself (its rollout check waits, within its own timeout) when it
+ * is enabled and has a rollout check: the provider then does not await the Deployment.
+ */
+export function gateJudgesRollout(config: { enabled?: boolean; checks?: Array<{ type: string }> }): boolean {
+  return config.enabled !== false && (config.checks ?? []).some((c) => c.type === "rollout");
+}
+
+/** The gate may rewrite the Deployment's template (onFailure: rollback) behind the provider's back. */
+export function gateMayRollBack(config: { enabled?: boolean; onFailure?: string }): boolean {
+  return config.enabled !== false && config.onFailure === "rollback";
+}
+
+/** One trigger from the serving objects' hashes (absent components count as empty). */
+export function servingHashOf(parts: Array<pulumi.Input<string> | undefined>): pulumi.Output<string> {
+  return pulumi.all(parts.map((p) => p ?? "")).apply((hs) => sha256(hs.join(":")));
+}
 
 /** The dynamic resource itself: type `pulumi-nodejs:dynamic/verification:Verification`. */
 class GateRun extends pulumi.dynamic.Resource {
@@ -49,6 +72,7 @@ export class VerificationGate extends pulumi.ComponentResource {
       configHash: config.apply((c) => sha256(stableStringify(c))),
       imageRef: args.imageRef,
       specHash: args.specHash,
+      servingHash: args.servingHash,
       alwaysRun: pulumi.unsecret(config.apply((c) => c.alwaysRun)),
       onFailure: pulumi.unsecret(config.apply((c) => c.onFailure)),
       // Names and types only, so `pulumi preview` shows what will be checked even when the

@@ -186,8 +186,10 @@ export const verificationSchema = z
     enabled: z.boolean().default(true),
     /** Re-verify on every `pulumi up`, even when no trigger changed. Default false. */
     alwaysRun: z.boolean().default(false),
-    /** `rollback`: roll the Deployment back to its previous revision before failing. Default `fail`. */
+    /** `rollback`: return the Deployment to the last release that passed verification on this stack before failing. Default `fail`. */
     onFailure: z.enum(["fail", "rollback"]).default("fail"),
+    /** Verify an image that failed verification on this stack before (else refused). Default false. */
+    redeployFailedImage: z.boolean().optional(),
     /** Prometheus Pushgateway to receive deployment metrics, if set. */
     pushgatewayUrl: httpUrl.optional(),
     /** Where the gate writes its reports. Default `reports/<stack>`. */

@@ -12,11 +12,14 @@ export interface GateTriggers {
   specHash: string;
   /** sha256 of the verification config (secret values included, so a rotated secret re-verifies). */
   configHash: string;
+  /** sha256 of what serves traffic besides the Deployment (Service, Istio objects, NetworkPolicy, HPA). */
+  servingHash?: string;
 }
 
 /** The gate's stored outputs: a summary only, never config or secrets. */
 export interface GateSummary {
-  verdict: "passed";
+  /** "failed" only in the record a failing run leaves (impl.ts failedRun); a pass says "passed". */
+  verdict: "passed" | "failed";
   passed: number;
   failed: number;
   errored: number;
@@ -51,7 +54,7 @@ export function sha256(text: string): string {
 
 /** Which trigger fields differ between the last run and this one. */
 export function changedTriggers(olds: Partial<GateTriggers>, news: Partial<GateTriggers>): string[] {
-  const keys: Array<keyof GateTriggers> = ["imageRef", "specHash", "configHash"];
+  const keys: Array<keyof GateTriggers> = ["imageRef", "specHash", "configHash", "servingHash"];
   return keys.filter((k) => olds[k] !== news[k]);
 }
 

@@ -36,6 +36,18 @@ export interface AppDeploymentArgs {
   secretEnv?: Record<string, pulumi.Input<string>>;
   /** Default: 300. */
   progressDeadlineSeconds?: number;
+  /**
+   * Let the Kubernetes provider wait for the Deployment to become ready. false when the
+   * verification gate judges the rollout itself (pulumi.com/skipAwait), so a release that never
+   * becomes ready still reaches the gate and its rollback. Default: true.
+   */
+  awaitRollout?: boolean;
+  /**
+   * Take back, on the next apply, fields another client changed (pulumi.com/patchForce): the
+   * gate's rollback rewrites the pod template, and without force the apply that follows
+   * (`pulumi up --refresh`, a reverted or new image) fails on a field-manager conflict. Default: false.
+   */
+  forceApply?: boolean;
   /** Old ReplicaSets kept for rollback; at least 3. Default: 5. */
   revisionHistoryLimit?: number;
   /** PDB minAvailable override; must stay below the minimum replica count. Default: derived. */
@@ -70,6 +82,8 @@ export interface AppOptions {
   env: Record<string, string>;
   secretEnv: Record<string, pulumi.Input<string>>;
   progressDeadlineSeconds: number;
+  awaitRollout: boolean;
+  forceApply: boolean;
   revisionHistoryLimit: number;
   pdbMinAvailable?: number;
   instance: string;
@@ -167,6 +181,8 @@ export function resolveAppOptions(args: AppDeploymentArgs): AppOptions {
     env: { ...args.env },
     secretEnv: { ...args.secretEnv },
     progressDeadlineSeconds: args.progressDeadlineSeconds ?? APP_DEFAULTS.progressDeadlineSeconds,
+    awaitRollout: args.awaitRollout ?? true,
+    forceApply: args.forceApply ?? false,
     revisionHistoryLimit,
     pdbMinAvailable: args.pdbMinAvailable,
     instance,

@@ -125,6 +125,20 @@ export function buildDeploymentSpec(o: AppOptions, configChecksum: pulumi.Input<
 }
 
 /** Key-order independent JSON, so equal content always hashes equally. */
+/**
+ * Annotations of the Deployment object itself. Without awaiting, `pulumi up` applies the
+ * Deployment and moves on: the gate's rollout check waits for readiness with its own timeout, and
+ * a release that never becomes ready fails the gate (and is rolled back) instead of failing the
+ * provider's await, where the gate would never run.
+ */
+export function buildDeploymentAnnotations(o: Pick<AppOptions, "awaitRollout" | "forceApply">): Record<string, string> | undefined {
+  const a: Record<string, string> = {
+    ...(o.awaitRollout ? {} : { "pulumi.com/skipAwait": "true" }),
+    ...(o.forceApply ? { "pulumi.com/patchForce": "true" } : {}),
+  };
+  return Object.keys(a).length > 0 ? a : undefined;
+}
+
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {

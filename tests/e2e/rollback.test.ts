@@ -1,21 +1,25 @@
-// onFailure: rollback against a live control plane (scripts/start-k8s). A good release, then a
-// "broken" one (kwok runs any image, so broken means the verification fails: the fixture service
-// answers 503), then the gate's rollback: the Deployment must be back on the first revision's
-// template, served by the first revision's own ReplicaSet (same pod-template-hash), and the
-// broken ReplicaSet scaled to zero. The time from failure to rollback accepted is printed.
+// onFailure: rollback against a live control plane (scripts/start-k8s), through the serialized
+// gate in Pulumi's dynamic provider host; the real controller moves ReplicaSets and revisions.
+// A good release passes and is recorded; a "broken" one (kwok runs any image, so broken means
+// the verification fails: the fixture service answers 503) is rolled back to it. Fault 17: after
+// that rollback the reused good ReplicaSet is the newest revision and the broken one is
+// "previous": a second failing run must not resurrect it, and a second broken release goes back
+// to the last VERIFIED release too. Each run hands the next the record the engine would store.
 import { strict as assert } from "node:assert";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { V1ReplicaSet } from "@kubernetes/client-node";
-import { rollbackDeployment } from "../../components/gate/rollback";
-import { DynamicHost, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
+import { rollbackToVerified } from "../../components/gate/rollback";
+import { initFailure, startGateHarness, stopGateHarness, type DynamicHost } from "../fixtures/dynamicHost";
 import type { Fixture } from "../fixtures/fixtureService";
 import { appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, ROOT, setImage, waitRolledOut, type Cluster } from "./cluster";
 
 const GOOD = "registry.example/agent-cellphone-v2:1.2.0";
 const BROKEN = "registry.example/agent-cellphone-v2:1.3.0-broken";
+const BROKEN2 = "registry.example/agent-cellphone-v2:1.4.0-broken";
 const REVISION = "deployment.kubernetes.io/revision";
+const URN = "urn:pulumi:e2e::agent-cellphone-v2::pulumi-nodejs:dynamic/verification:Verification::gate";
 
 /** Resolves with the ms (since `since`) at which the Deployment's template is back on `image`. */
 function watchAccepted(c: Cluster, namespace: string, name: string, image: string, since: number): { stop(): void; accepted: Promise<number> } {
@@ -31,110 +35,149 @@ function watchAccepted(c: Cluster, namespace: string, name: string, image: strin
   return { stop: () => void (stopped = true), accepted };
 }
 
-async function releaseTwice(c: Cluster, namespace: string, name: string): Promise<{ good: V1ReplicaSet; broken: V1ReplicaSet }> {
-  await c.apps.createNamespacedDeployment({ namespace, body: appDeployment({ namespace, name, image: GOOD, replicas: 2 }) });
-  await waitRolledOut(c, namespace, name);
-  await setImage(c, namespace, name, BROKEN);
-  await waitRolledOut(c, namespace, name);
-  const sets = (await c.apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
-  const byImage = (img: string) => sets.find((rs) => rs.spec?.template?.spec?.containers[0].image === img)!;
-  return { good: byImage(GOOD), broken: byImage(BROKEN) };
+async function replicaSets(c: Cluster, namespace: string, name: string): Promise<V1ReplicaSet[]> {
+  return (await c.apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
 }
+const imageOf = (rs: V1ReplicaSet) => rs.spec?.template?.spec?.containers[0].image;
 
-async function assertBackOnGood(c: Cluster, namespace: string, name: string, good: V1ReplicaSet): Promise<void> {
+async function assertServing(c: Cluster, namespace: string, name: string, image: string): Promise<void> {
   const d = await c.apps.readNamespacedDeployment({ namespace, name });
-  assert.equal(d.spec?.template.spec?.containers[0].image, GOOD);
+  assert.equal(d.spec?.template.spec?.containers[0].image, image);
   assert.equal(d.spec?.template.metadata?.labels?.["pod-template-hash"], undefined, "the ReplicaSet's hash label must not be copied");
-  // `kubectl rollout undo` semantics: the old ReplicaSet is reused and becomes revision 3.
-  assert.equal(d.metadata?.annotations?.[REVISION], "3");
-  const sets = (await c.apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
-  const live = sets.filter((rs) => (rs.spec?.replicas ?? 0) > 0);
-  assert.deepEqual(live.map((rs) => rs.metadata?.name), [good.metadata?.name], "only the first revision's ReplicaSet runs pods");
-  assert.equal(live[0].metadata?.annotations?.[REVISION], "3");
-  assert.equal(live[0].status?.availableReplicas, 2);
-  assert.equal(sets.length, 2, "no third ReplicaSet: the template matched the old one exactly");
+  const live = (await replicaSets(c, namespace, name)).filter((rs) => (rs.spec?.replicas ?? 0) > 0);
+  assert.deepEqual(live.map(imageOf), [image], `only the ReplicaSet of ${image} runs pods`);
 }
 
-describe("e2e: onFailure rollback on a live control plane", function () {
-  this.timeout(180_000);
+describe("e2e: onFailure rollback to the last verified release on a live control plane", function () {
+  this.timeout(240_000);
   let c: Cluster | undefined;
   let ns: string | undefined;
+  let fixture: Fixture;
+  let host: DynamicHost;
+  let text: string;
 
   before(async function () {
     this.timeout(300_000);
     c = await clusterOrSkip(this);
     ns = await freshNamespace(c, "acv2-e2e-rollback");
+    ({ fixture, host, text } = await startGateHarness());
   });
-  after(() => deleteNamespace(c, ns));
+  after(async () => {
+    await stopGateHarness({ fixture, host });
+    await deleteNamespace(c, ns);
+  });
+  beforeEach(() => fixture?.reset());
 
-  it("rollbackDeployment puts the previous revision back and waits for its rollout", async () => {
-    const { good, broken } = await releaseTwice(c!, ns!, "direct");
-    assert.notEqual(good.metadata?.name, broken.metadata?.name);
-    const failedAt = Date.now();
-    const watch = watchAccepted(c!, ns!, "direct", GOOD, failedAt);
-    const out = await rollbackDeployment({ namespace: ns!, deployment: "direct", kubeconfig: c!.kubeconfig, timeoutMs: 60_000, pollMs: 200 });
-    const completedMs = Date.now() - failedAt;
-    const acceptedMs = await watch.accepted;
+  function inputs(deployment: string, imageRef: string, onFailure: "fail" | "rollback") {
+    return {
+      __provider: text,
+      config: {
+        baseUrl: fixture.url,
+        onFailure,
+        reportDir: mkdtempSync(path.join(tmpdir(), "acv2-e2e-gate-")),
+        checks: [
+          { name: "health", type: "health", timeoutSeconds: 15 },
+          { name: "rollout", type: "rollout", namespace: ns, deployment, timeoutSeconds: 30 },
+          { name: "rollback", type: "rollback", namespace: ns, deployment },
+        ],
+      },
+      configHash: "c", imageRef, specHash: `spec-${imageRef}`, alwaysRun: false, onFailure,
+      target: { namespace: ns, deployment, kubeconfig: c!.kubeconfig },
+      projectRoot: ROOT, stack: "e2e", plannedChecks: ["health (health)", "rollout (rollout)", "rollback (rollback)"],
+    };
+  }
+
+  /** GOOD deployed and verified through the gate: returns the stored outputs (the record). */
+  async function verifiedGood(name: string): Promise<Record<string, any>> {
+    await c!.apps.createNamespacedDeployment({ namespace: ns!, body: appDeployment({ namespace: ns!, name, image: GOOD, replicas: 2 }) });
+    await waitRolledOut(c!, ns!, name);
+    const res = await host.create(URN, inputs(name, GOOD, "rollback"));
+    assert.ifError(res.error);
+    assert.equal(res.result!.outs.verifiedRelease.imageRef, GOOD);
+    assert.match(res.result!.outs.verifiedRelease.podTemplateHash, /^[0-9a-f]+$/);
+    return res.result!.outs;
+  }
+
+  /** Deploys `image` (as the Kubernetes provider would, before the gate runs) and runs the gate on it, failing. */
+  async function failingRelease(name: string, olds: Record<string, any>, image: string) {
+    await setImage(c!, ns!, name, image);
+    fixture.knobs.healthStatus = 503;
+    const since = Date.now();
+    const watch = watchAccepted(c!, ns!, name, GOOD, since);
+    const res = await host.update(URN, "verification-e2e", olds, inputs(name, image, "rollback"));
+    const acceptedMs = await Promise.race([watch.accepted, new Promise<number>((r) => setTimeout(() => r(-1), 60_000))]);
     watch.stop();
-    assert.equal(out.message, `rolled ${ns}/direct back from revision 2 to the template of revision 1; rollout complete`);
-    assert.deepEqual([out.rolledBack, out.completed, out.fromRevision, out.toRevision], [true, true, 2, 1]);
-    await assertBackOnGood(c!, ns!, "direct", good);
-    console.log(`      rollback accepted ${acceptedMs} ms after the call, rollout complete after ${completedMs} ms`);
-    assert.ok(acceptedMs < 10_000, `rollback accepted after ${acceptedMs} ms (goal < 10 s)`);
+    assert.ok(res.error, "a failed verification must still fail the update");
+    return { msg: res.error!.details ?? res.error!.message, record: initFailure(res.error)!.properties, acceptedMs, totalMs: Date.now() - since };
+  }
+
+  it("a broken release is rolled back to the verified one, reusing its ReplicaSet", async () => {
+    const olds = await verifiedGood("gated");
+    const { msg, record, acceptedMs, totalMs } = await failingRelease("gated", olds, BROKEN);
+    assert.match(msg, new RegExp(`rollback: rolled ${ns}/gated back from revision 2 to the last verified release ${GOOD.replace(/\./g, "\\.")} \\(ReplicaSet \\S+, revision 1\\); rollout complete`));
+    await assertServing(c!, ns!, "gated", GOOD);
+    const d = await c!.apps.readNamespacedDeployment({ namespace: ns!, name: "gated" });
+    assert.equal(d.metadata?.annotations?.[REVISION], "3", "the good ReplicaSet is reused and becomes revision 3");
+    assert.equal((await replicaSets(c!, ns!, "gated")).length, 2, "no third ReplicaSet: the template matched the old one exactly");
+    assert.equal(record.rolledBack, true);
+    console.log(`      gate: update started to rollback accepted ${acceptedMs} ms (includes the failing health check), update failed after ${totalMs} ms`);
+    assert.ok(acceptedMs >= 0 && acceptedMs < 10_000, `rollback accepted after ${acceptedMs} ms (goal < 10 s)`);
   });
 
-  describe("through the serialized gate in Pulumi's dynamic provider host", () => {
-    let fixture: Fixture;
-    let host: DynamicHost;
-    let text: string;
-    before(async () => ({ fixture, host, text } = await startGateHarness()));
-    after(() => stopGateHarness({ fixture, host }));
+  it("fault 17: a second failing run never rolls back to the broken release, a second broken release goes back to the verified one", async () => {
+    const olds = await verifiedGood("twice");
+    const first = await failingRelease("twice", olds, BROKEN);
+    await assertServing(c!, ns!, "twice", GOOD);
+    // Now the broken ReplicaSet is "the previous revision" (2) and the good one the newest (3).
+    const sets = await replicaSets(c!, ns!, "twice");
+    assert.equal(sets.find((rs) => imageOf(rs) === BROKEN)?.metadata?.annotations?.[REVISION], "2");
 
-    function inputs(deployment: string, onFailure: "fail" | "rollback") {
-      return {
-        __provider: text,
-        config: {
-          baseUrl: fixture.url,
-          reportDir: mkdtempSync(path.join(tmpdir(), "acv2-e2e-gate-")),
-          checks: [
-            { name: "health", type: "health", timeoutSeconds: 2 },
-            { name: "rollout", type: "rollout", namespace: ns, deployment, kubeconfig: c!.kubeconfig },
-            { name: "rollback", type: "rollback", namespace: ns, deployment, kubeconfig: c!.kubeconfig },
-          ],
-        },
-        configHash: "c", imageRef: BROKEN, specHash: "s", alwaysRun: false, onFailure,
-        target: { namespace: ns, deployment, kubeconfig: c!.kubeconfig },
-        projectRoot: ROOT, stack: "e2e", plannedChecks: ["health (health)", "rollout (rollout)", "rollback (rollback)"],
-      };
-    }
-    const URN = "urn:pulumi:e2e::agent-cellphone-v2::pulumi-nodejs:dynamic/verification:Verification::gate";
+    // Second failing run, unchanged (state still says BROKEN): refused, nothing touched.
+    fixture.knobs.healthStatus = 503;
+    const rerun = await host.update(URN, "verification-e2e", first.record, inputs("twice", BROKEN, "rollback"));
+    assert.match(rerun.error!.details, /failed verification on this stack before and was rolled back/);
+    await assertServing(c!, ns!, "twice", GOOD);
 
-    it("a broken release fails the gate, which rolls the Deployment back and says so", async () => {
-      const { good } = await releaseTwice(c!, ns!, "gated");
-      fixture.knobs.healthStatus = 503;
-      const failedAt = Date.now();
-      const watch = watchAccepted(c!, ns!, "gated", GOOD, failedAt);
-      const res = await host.create(URN, inputs("gated", "rollback"));
-      const acceptedMs = await watch.accepted;
-      watch.stop();
-      assert.ok(res.error, "a failed verification must still fail the update");
-      const msg = res.error!.details ?? res.error!.message;
-      assert.match(msg, new RegExp(`rollback: rolled ${ns}/gated back from revision 2 to the template of revision 1; rollout complete`));
-      // The live checks did run against the API and passed; only health failed.
-      assert.match(msg, /health/);
-      await assertBackOnGood(c!, ns!, "gated", good);
-      console.log(`      gate: update started to rollback accepted ${acceptedMs} ms (includes the failing health check), update failed after ${Date.now() - failedAt} ms`);
-      assert.ok(acceptedMs < 10_000, `rollback accepted after ${acceptedMs} ms (goal < 10 s)`);
-    });
+    // Second broken release: back to the last verified release, not to revision 2 or 3 by position.
+    const second = await failingRelease("twice", initFailure(rerun.error)!.properties, BROKEN2);
+    assert.match(second.msg, new RegExp(`to the last verified release ${GOOD.replace(/\./g, "\\.")}`));
+    await assertServing(c!, ns!, "twice", GOOD);
+    assert.deepEqual(second.record.failedImages, [BROKEN, BROKEN2]);
+  });
 
-    it("with onFailure: fail the broken revision stays", async () => {
-      await releaseTwice(c!, ns!, "kept");
-      fixture.knobs.healthStatus = 503;
-      const res = await host.create(URN, inputs("kept", "fail"));
-      assert.ok(res.error);
-      const d = await c!.apps.readNamespacedDeployment({ namespace: ns!, name: "kept" });
-      assert.equal(d.spec?.template.spec?.containers[0].image, BROKEN);
-      assert.equal(d.metadata?.annotations?.[REVISION], "2");
-    });
+  it("fault 18: a release whose pods never become ready (kwok stage: CrashLoopBackOff) fails the rollout check and is rolled back", async () => {
+    const olds = await verifiedGood("stuck");
+    const NEVER = "registry.example/agent-cellphone-v2:1.5.0-never-ready";
+    await setImage(c!, ns!, "stuck", NEVER);
+    const since = Date.now();
+    const res = await host.update(URN, "verification-e2e", olds, { ...inputs("stuck", NEVER, "rollback"), config: { ...inputs("stuck", NEVER, "rollback").config, checks: [
+      { name: "health", type: "health", timeoutSeconds: 15 },
+      { name: "rollout", type: "rollout", namespace: ns, deployment: "stuck", timeoutSeconds: 15 },
+    ] } });
+    const msg = res.error!.details ?? res.error!.message;
+    assert.match(msg, /rollout\s+rollout\s+FAILED\s+.*rollout incomplete/, "judged by the gate, not by a provider await");
+    const report = JSON.parse(readFileSync(/full report: (\S+)/.exec(msg)![1], "utf8"));
+    assert.match(report.checks.find((x: any) => x.name === "rollout").message, /still not complete after waiting \d+ s/);
+    assert.match(msg, new RegExp(`rollback: rolled ${ns}/stuck back .* to the last verified release ${GOOD.replace(/\./g, "\\.")}`));
+    await waitRolledOut(c!, ns!, "stuck");
+    await assertServing(c!, ns!, "stuck", GOOD);
+    console.log(`      never-ready release: gate failed and rolled back after ${Date.now() - since} ms`);
+  });
+
+  it("with onFailure: fail the broken revision stays, and the error says the workload was left as is", async () => {
+    const olds = await verifiedGood("kept");
+    await setImage(c!, ns!, "kept", BROKEN);
+    fixture.knobs.healthStatus = 503;
+    const res = await host.update(URN, "verification-e2e", olds, inputs("kept", BROKEN, "fail"));
+    assert.match(res.error!.details, /rollback: onFailure is fail: the workload was left as is/);
+    const d = await c!.apps.readNamespacedDeployment({ namespace: ns!, name: "kept" });
+    assert.equal(d.spec?.template.spec?.containers[0].image, BROKEN);
+    assert.equal(d.metadata?.annotations?.[REVISION], "2");
+  });
+
+  it("rollbackToVerified refuses without a verified release", async () => {
+    const out = await rollbackToVerified({ namespace: ns!, deployment: "kept", kubeconfig: c!.kubeconfig, timeoutMs: 10_000 });
+    assert.equal(out.rolledBack, false);
+    assert.match(out.message, /^refused: no release has passed verification on this stack/);
   });
 });

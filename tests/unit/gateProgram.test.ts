@@ -68,6 +68,48 @@ describe("verification gate in the program (mocks)", () => {
     assert.equal(a.configHash, b.configHash, "the verification config did not change");
   });
 
+  it("a change to what serves traffic re-runs verification: servingHash moves, image and spec do not (point 7)", async () => {
+    const stack = loadStackYaml("staging") as Record<string, any>;
+    const gateOf = (run: ProgramRun) => unwrapSecrets(run.resources.find((r) => r.type === GATE_RUN)!.inputs) as any;
+    const base = gateOf(staging);
+    assert.match(base.servingHash, /^[0-9a-f]{64}$/);
+    const variants: Array<[string, Record<string, unknown>]> = [
+      ["VirtualService (gateway.timeoutSeconds)", { gateway: { ...stack.gateway, timeoutSeconds: 29 } }],
+      ["Gateway (gateway.host)", { gateway: { ...stack.gateway, host: "other.acv2.example.com" } }],
+      ["NetworkPolicy (app.database.port)", { app: { ...stack.app, database: { port: 6543 } } }],
+      ["HPA (autoscaling.maxReplicas)", { autoscaling: { ...stack.autoscaling, maxReplicas: 7 } }],
+    ];
+    for (const [what, config] of variants) {
+      const other = gateOf(await runProgram("staging", { config }));
+      assert.notEqual(other.servingHash, base.servingHash, `${what} must change servingHash`);
+      assert.equal(other.imageRef, base.imageRef, what);
+      if (!what.startsWith("HPA")) assert.equal(other.configHash, base.configHash, what);
+    }
+    const same = gateOf(await runProgram("staging"));
+    assert.equal(same.servingHash, base.servingHash, "stable when nothing changed");
+  });
+
+  it("hands the gate the Kubernetes provider's context (point 6)", async () => {
+    const gateOf = (run: ProgramRun) => unwrapSecrets(run.resources.find((r) => r.type === GATE_RUN)!.inputs) as any;
+    assert.equal(gateOf(staging).target.context, undefined, "no kubernetes.context: the current context, as the provider");
+    const run = await runProgram("staging", { config: { kubernetes: { context: "prod-eu" } } });
+    const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+    assert.equal(provider.inputs.context, "prod-eu");
+    assert.equal(gateOf(run).target.context, "prod-eu");
+  });
+
+  it("the provider does not await the Deployment when the gate judges the rollout (point 5)", async () => {
+    const annotationsOf = (run: ProgramRun) => (unwrapSecrets(run.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs) as any).metadata.annotations;
+    assert.deepEqual(annotationsOf(staging), { "pulumi.com/skipAwait": "true" }, "staging: the gate's rollout check waits instead");
+    // production rolls back on failure: the next apply must take the template back (no SSA conflict).
+    assert.deepEqual(annotationsOf(await runProgram("production")), { "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" });
+    const verification = loadStackYaml("staging").verification as Record<string, any>;
+    const noRolloutCheck = await runProgram("staging", { config: { verification: { ...verification, checks: verification.checks.filter((c: any) => c.type !== "rollout") } } });
+    assert.equal(annotationsOf(noRolloutCheck), undefined, "without a rollout check the provider awaits, as before");
+    const off = await runProgram("staging", { config: { verification: { ...verification, enabled: false } } });
+    assert.equal(annotationsOf(off), undefined, "without the gate the provider awaits");
+  });
+
   it("is absent when verification.enabled is false", async () => {
     const off = await runProgram("dev", { config: { verification: { enabled: false } } });
     assert.equal(off.resources.filter((r) => r.type === GATE_RUN || r.type === "acv2:verification:VerificationGate").length, 0);

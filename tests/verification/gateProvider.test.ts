@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { DynamicHost, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
+import { DynamicHost, initFailure, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
 import type { Fixture } from "../fixtures/fixtureService";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -119,21 +119,34 @@ describe("verification gate in Pulumi's dynamic provider host (serialized, over 
     assert.equal(newSpec.result!.changes, "some");
   });
 
-  it("update verifies the new release and fails it when broken; the stored pass stays tied to the old image (fault 14)", async () => {
+  it("diff: a change to what serves traffic (Service, Istio objects, NetworkPolicy, HPA) verifies again (point 7)", async () => {
+    const created = await host.create(URN, inputs(fixture, text, { servingHash: "serving-1" }));
+    assert.ifError(created.error);
+    const olds = created.result!.outs;
+    assert.equal(olds.servingHash, "serving-1", "stored as a trigger");
+    assert.equal((await host.diff(URN, created.result!.id, olds, inputs(fixture, text, { servingHash: "serving-1" }))).result!.changes, "none");
+    assert.equal((await host.diff(URN, created.result!.id, olds, inputs(fixture, text, { servingHash: "serving-2" }))).result!.changes, "some");
+  });
+
+  it("update verifies the new release and fails it when broken; the failure's record keeps the last verified release (fault 14)", async () => {
     const created = await host.create(URN, inputs(fixture, text));
     const olds = created.result!.outs;
     fixture.knobs.healthStatus = 503;
     const failed = await host.update(URN, created.result!.id, olds, inputs(fixture, text, { imageRef: "ghcr.io/acv2/app:2.0.0" }));
     assert.ok(failed.error, "update of a broken release must fail");
-    // The engine keeps the old outputs after a failed update: they still name the old image,
-    // and the next diff against them asks to verify 2.0.0 again.
-    assert.equal(olds.verifiedImage, "ghcr.io/acv2/app:1.0.0");
-    const again = await host.diff(URN, created.result!.id, olds, inputs(fixture, text, { imageRef: "ghcr.io/acv2/app:2.0.0" }));
-    assert.equal(again.result!.changes, "some");
+    // The engine stores the failure's record (partial state): no pass, the old verified image.
+    const record = initFailure(failed.error)!.properties;
+    assert.equal(record.verdict, "failed");
+    assert.equal(record.verifiedImage, "ghcr.io/acv2/app:1.0.0");
+    assert.deepEqual(record.failedImages, ["ghcr.io/acv2/app:2.0.0"]);
+    const again = await host.diff(URN, created.result!.id, record, inputs(fixture, text, { imageRef: "ghcr.io/acv2/app:2.0.0" }));
+    assert.equal(again.result!.changes, "some", "a failed run is verified again");
+    // onFailure: fail left 2.0.0 running, so re-checking it once fixed needs no opt-in.
     fixture.knobs.healthStatus = 200;
-    const fixed = await host.update(URN, created.result!.id, olds, inputs(fixture, text, { imageRef: "ghcr.io/acv2/app:2.0.0" }));
+    const fixed = await host.update(URN, created.result!.id, record, inputs(fixture, text, { imageRef: "ghcr.io/acv2/app:2.0.0" }));
     assert.ifError(fixed.error);
     assert.equal(fixed.result!.outs.verifiedImage, "ghcr.io/acv2/app:2.0.0");
+    assert.deepEqual(fixed.result!.outs.failedImages, []);
   });
 
   it("an interrupted verification leaves no pass behind; the next run verifies again (fault 14)", async () => {

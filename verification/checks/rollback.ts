@@ -5,8 +5,11 @@
 //   - spec.revisionHistoryLimit == 0 -> FAILED: Kubernetes deletes every old ReplicaSet.
 //   - an owned ReplicaSet with an older revision whose pod template differs from the current
 //     one (ignoring the pod-template-hash label) -> PASSED.
-//   - otherwise (first deployment, or only identical templates) -> INCONCLUSIVE
-//     "no previous revision to roll back to": nothing is wrong, but nothing is proven either.
+//   - otherwise (no ReplicaSet, or only identical templates) -> INCONCLUSIVE "no previous
+//     revision to roll back to": nothing is proven. Except on a first release (the gate says
+//     nothing has passed verification on this stack yet): PASSED "nothing to roll back to yet".
+//   - with the gate's record of the last verified release (its pod-template-hash), only that
+//     release's ReplicaSet counts as a rollback target: gone -> FAILED "no usable previous revision".
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import { kubeAttempt, listReplicaSets, readDeployment, selectorString } from "../k8s";
 import type { AttemptOutcome, CheckDefinition } from "../types";
@@ -47,8 +50,19 @@ export function ownedBy(d: V1Deployment, sets: V1ReplicaSet[]): V1ReplicaSet[] {
 
 const images = (t: V1PodTemplateSpec | undefined) => (t?.spec?.containers ?? []).map((c) => c.image ?? "");
 
+/** What the gate knows about this stack's releases (the CLI knows none of it). */
+export interface ReleaseContext {
+  /** Nothing has passed verification on this stack yet. */
+  firstRelease?: boolean;
+  /** pod-template-hash of the last verified release: the only rollback target that counts. */
+  verifiedPodTemplateHash?: string;
+  verifiedImage?: string;
+}
+
+const hashOf = (rs: V1ReplicaSet) => rs.metadata?.labels?.["pod-template-hash"];
+
 /** Pure: the verdict from a Deployment and the ReplicaSets its selector matched. */
-export function judgeRollback(d: V1Deployment, sets: V1ReplicaSet[]): AttemptOutcome {
+export function judgeRollback(d: V1Deployment, sets: V1ReplicaSet[], release: ReleaseContext = {}): AttemptOutcome {
   const name = `${d.metadata?.namespace}/${d.metadata?.name}`;
   const limit = d.spec?.revisionHistoryLimit ?? 10; // the apiserver's default when unset
   const owned = ownedBy(d, sets).sort((a, b) => revisionOf(b) - revisionOf(a));
@@ -59,14 +73,48 @@ export function judgeRollback(d: V1Deployment, sets: V1ReplicaSet[]): AttemptOut
     revisions: owned.map(revisionOf),
     currentRevision: current ? revisionOf(current) : undefined,
     ignoredNotOwned: sets.length - owned.length,
+    ...(release.firstRelease !== undefined ? { firstRelease: release.firstRelease } : {}),
   };
   if (limit === 0) {
     return { status: "failed", message: `${name} has revisionHistoryLimit 0: no old ReplicaSet is kept to roll back to`, measurements };
   }
-  if (!current) return { status: "inconclusive", message: `no previous revision to roll back to (${name} has no ReplicaSets yet)`, measurements };
+  // Rule for a first release: nothing passed verification here yet AND the Deployment holds no
+  // older distinct template. Having nothing to roll back to is then expected, not a defect.
+  const first = (why: string): AttemptOutcome => ({
+    status: "passed",
+    message: `first release of ${name}: nothing to roll back to yet (${why}); revisionHistoryLimit ${limit} keeps this one for the next release`,
+    measurements,
+  });
+  if (!current) {
+    if (release.firstRelease) return first("no ReplicaSets yet");
+    return { status: "inconclusive", message: `no previous revision to roll back to (${name} has no ReplicaSets yet)`, measurements };
+  }
+  if (release.verifiedPodTemplateHash && !release.firstRelease) {
+    const target = owned.find((rs) => hashOf(rs) === release.verifiedPodTemplateHash);
+    measurements.verifiedPodTemplateHash = release.verifiedPodTemplateHash;
+    if (target === current) {
+      return { status: "passed", message: `${name} runs the last verified release (${release.verifiedImage ?? release.verifiedPodTemplateHash}, revision ${revisionOf(current)}); revisionHistoryLimit ${limit}`, measurements };
+    }
+    if (!target) {
+      return {
+        status: "failed",
+        message: `${name} has no usable previous revision: the ReplicaSet of the last verified release (${release.verifiedImage ?? "image unknown"}, pod-template-hash ${release.verifiedPodTemplateHash}) is gone; revisionHistoryLimit ${limit}`,
+        measurements,
+      };
+    }
+    measurements.previousRevision = revisionOf(target);
+    measurements.previousReplicaSet = target.metadata?.name;
+    measurements.previousImages = images(target.spec?.template);
+    return {
+      status: "passed",
+      message: `${name} can roll back from revision ${revisionOf(current)} to the last verified release (${target.metadata?.name}, revision ${revisionOf(target)}); revisionHistoryLimit ${limit}`,
+      measurements,
+    };
+  }
   const currentKey = templateKey(current.spec?.template);
   const previous = owned.find((rs) => revisionOf(rs) < revisionOf(current) && templateKey(rs.spec?.template) !== currentKey);
   if (!previous) {
+    if (release.firstRelease) return first(`revision ${revisionOf(current)} is the only distinct template`);
     return { status: "inconclusive", message: `no previous revision to roll back to (${name} is at revision ${revisionOf(current)}, the only distinct template)`, measurements };
   }
   measurements.previousRevision = revisionOf(previous);
@@ -80,14 +128,19 @@ export function judgeRollback(d: V1Deployment, sets: V1ReplicaSet[]): AttemptOut
   };
 }
 
-export const definition: CheckDefinition<"rollback"> = {
-  type: "rollback",
-  attempt(config, ctx): Promise<AttemptOutcome> {
-    return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access, reading) => {
-      const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
-      reading(`replicasets of ${config.namespace}/${config.deployment}`);
-      const sets = await listReplicaSets(access, config.namespace, selectorString(d.spec?.selector), ctx.signal);
-      return judgeRollback(d, sets);
-    });
-  },
-};
+export function rollbackDefinition(release: ReleaseContext = {}): CheckDefinition<"rollback"> {
+  return {
+    type: "rollback",
+    attempt(config, ctx): Promise<AttemptOutcome> {
+      return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access, reading) => {
+        const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
+        reading(`replicasets of ${config.namespace}/${config.deployment}`);
+        const sets = await listReplicaSets(access, config.namespace, selectorString(d.spec?.selector), ctx.signal);
+        return judgeRollback(d, sets, release);
+      });
+    },
+  };
+}
+
+/** The CLI's and the registry's rollback check: no release record, the ReplicaSets alone. */
+export const definition: CheckDefinition<"rollback"> = rollbackDefinition();

@@ -7,6 +7,7 @@
 //     running -> FAILED "rollout incomplete" (a later attempt may pass within failureLimit).
 //   - otherwise PASSED.
 import type { V1Deployment } from "@kubernetes/client-node";
+import { sleep } from "../abort";
 import { kubeAttempt, readDeployment } from "../k8s";
 import type { AttemptOutcome, CheckDefinition } from "../types";
 
@@ -63,13 +64,69 @@ export function judgeRollout(d: V1Deployment): AttemptOutcome {
   };
 }
 
-export const definition: CheckDefinition<"rollout"> = {
-  type: "rollout",
-  attempt(config, ctx): Promise<AttemptOutcome> {
-    return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access) => {
-      const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
-      const out = judgeRollout(d);
-      return { ...out, measurements: { ...out.measurements, credentials: access.source } };
-    });
-  },
-};
+export interface RolloutOptions {
+  /**
+   * Image the live pod template must run (the gate passes the image it deployed). A different
+   * one fails the check naming both, with `mismatchHint` saying how to proceed. Default: not compared.
+   */
+  expectedImage?: string;
+  mismatchHint?: string;
+  /**
+   * Keep reading until the rollout completes, gets stuck (ProgressDeadlineExceeded), or the
+   * attempt's own timeout is near; the verdict is then the last reading. The gate sets it: the
+   * Kubernetes provider does not await the Deployment (pulumi.com/skipAwait), so a release that
+   * never becomes ready reaches the gate and is judged here. Default false (one reading).
+   */
+  waitForCompletion?: boolean;
+  /** Pause between readings while waiting. Default 1000 ms. */
+  pollMs?: number;
+}
+
+/** Pure: FAILED when the live pod template does not run the expected image. */
+export function judgeImage(d: V1Deployment, expected: string | undefined, hint = ""): AttemptOutcome | undefined {
+  if (!expected) return undefined;
+  const live = (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? "");
+  if (live.includes(expected)) return undefined;
+  const name = `${d.metadata?.namespace}/${d.metadata?.name}`;
+  return {
+    status: "failed",
+    message: `${name} runs ${live.join(", ") || "no container"} but this update expected ${expected}${hint ? `: ${hint}` : ""}`,
+    measurements: { ...rolloutFacts(d), liveImages: live, expectedImage: expected },
+  };
+}
+
+/** Pure: no further reading can change this verdict (complete, stuck, or not the expected image). */
+function settled(out: AttemptOutcome, d: V1Deployment): boolean {
+  return out.status === "passed" || (d.status?.conditions ?? []).some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
+}
+
+export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"rollout"> {
+  return {
+    type: "rollout",
+    attempt(config, ctx): Promise<AttemptOutcome> {
+      return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access) => {
+        // Stop reading early enough to answer with the last reading before the attempt times out.
+        const until = Date.now() + Math.max(0, ctx.timeoutMs - Math.max(500, ctx.timeoutMs * 0.05));
+        const started = Date.now();
+        for (;;) {
+          const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
+          const wrong = judgeImage(d, opts.expectedImage, opts.mismatchHint);
+          const out = wrong ?? judgeRollout(d);
+          const done = wrong !== undefined || settled(out, d) || !opts.waitForCompletion || Date.now() + (opts.pollMs ?? 1000) >= until;
+          if (done) {
+            const waited = opts.waitForCompletion ? Date.now() - started : undefined;
+            const message = waited !== undefined && out.status !== "passed" && !wrong && !settled(out, d)
+              ? `${out.message} (still not complete after waiting ${Math.round(waited / 1000)} s)`
+              : out.message;
+            return { ...out, message, measurements: { ...out.measurements, credentials: access.source, ...(waited !== undefined ? { waitedMs: waited } : {}) } };
+          }
+          ctx.log?.(`waiting for rollout: ${out.message}`);
+          await sleep(opts.pollMs ?? 1000, ctx.signal);
+        }
+      });
+    },
+  };
+}
+
+/** The CLI's and the registry's rollout check: one reading per attempt, no image comparison. */
+export const definition: CheckDefinition<"rollout"> = rolloutDefinition();

@@ -1,0 +1,164 @@
+// Fault 16 through the real engine: each committed Pulumi.<stack>.yaml (staging, production and
+// any later one; dev and e2e are skipped with the reason in committedStacks.ts) is deployed with
+// `pulumi up` on the loopback control plane with its verification config AS COMMITTED, only
+// re-pointed (repoint()) at the fixture service, a local TLS server with a test CA (trusted via
+// NODE_EXTRA_CA_CERTS, the config is not edited for it), a local redirect server and the local
+// Prometheus. A healthy fast app must pass; a new release whose /health answers 503 must be
+// blocked; a release slower than the committed p95 must be blocked when that check is blocking.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { makeTestCerts, type TestCerts } from "../fixtures/certs";
+import { serveHttp, serveTls, type TestServer } from "../fixtures/certsServer";
+import { startFixture, type Fixture } from "../fixtures/fixtureService";
+import { ensurePrometheus, PROM_URL } from "../fixtures/prometheus";
+import { pulumiBinDir, Workspace } from "../integration/engine";
+import { clusterOrSkip, ROOT, type Cluster } from "./cluster";
+import { committedStacks, maxP95, repoint, SKIPPED_STACKS, slowBlocks, stackConfig } from "./committedStacks";
+
+// Until the suite branch (issue 10 point 2, one timeout rule for load windows) is merged, a
+// committed performance check whose window is longer than its attempt timeout ends ERROR
+// "does not fit in the attempt timeout". Only that expectation is marked pending.
+const PENDING_SUITE = /performance\s+performance\s+ERROR\s+durationSeconds \d+s does not fit in the attempt timeout/;
+
+function pulumiMissing(): string | undefined {
+  try {
+    pulumiBinDir();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Rows of the gate's failure table: name -> STATUS cell. */
+function table(text: string): Record<string, string> {
+  const rows: Record<string, string> = {};
+  for (const m of text.matchAll(/^\s{2,}(\S+)\s+(rollout|health|availability|api|database|performance|security|external|monitoring|rollback)\s+([A-Z]+(?: \(advisory\))?)\s/gm)) rows[m[1]] = m[3];
+  return rows;
+}
+
+for (const stack of committedStacks(ROOT)) {
+  if (SKIPPED_STACKS[stack]) {
+    describe(`e2e: committed stack ${stack}`, () => it(`skipped: ${SKIPPED_STACKS[stack]}`, function () {
+      this.skip();
+    }));
+    continue;
+  }
+
+  describe(`e2e: committed stack ${stack} through pulumi up, gate as committed (fault 16)`, function () {
+    this.timeout(900_000);
+    const committed = stackConfig(ROOT, stack);
+    let c: Cluster;
+    let ws: Workspace | undefined;
+    let fixture: Fixture | undefined;
+    let certs: TestCerts | undefined;
+    let tls: TestServer | undefined;
+    let redirect: TestServer | undefined;
+    let release = 0;
+    const up = async (expectCode: number, edit?: (cfg: Record<string, any>) => void) => {
+      if (edit) ws!.editStack(stack, edit);
+      const r = await ws!.must(["up", "--yes", "--stack", stack], expectCode);
+      return { ...r, text: r.stdout + r.stderr };
+    };
+    const newRelease = (cfg: Record<string, any>) => (cfg.app.image = { ...cfg.app.image, tag: `${cfg.app.image.tag}-e2e${++release}` });
+
+    before(async function () {
+      this.timeout(600_000);
+      const reason = pulumiMissing();
+      if (reason) {
+        console.log(`      SKIPPED (e2e): ${reason}`);
+        this.skip();
+      }
+      c = await clusterOrSkip(this);
+      fixture = await startFixture();
+      certs = makeTestCerts();
+      tls = await serveTls(certs.valid);
+      redirect = await serveHttp(301, tls.url);
+      ensurePrometheus(new URL(fixture.url).host);
+      ws = new Workspace(`stack-${stack}`);
+      fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(ws.dir, `Pulumi.${stack}.yaml`));
+      const targets = { baseUrl: fixture.url, tlsUrl: tls.url, httpRedirectUrl: redirect.url, prometheusUrl: PROM_URL };
+      ws.editStack(stack, (cfg) => (cfg.verification = repoint(cfg.verification, targets)));
+      ws.env.KUBECONFIG = c.kubeconfig;
+      ws.env.NODE_EXTRA_CA_CERTS = certs.caFile;
+      const secrets: Record<string, string> = committed.monitoring?.mode === "bundled" ? { grafanaAdminPassword: "e2e-grafana-pw-3c9d" } : {};
+      await ws.initStack(stack, secrets);
+    });
+    after(async () => {
+      if (ws) await ws.pulumi(["destroy", "--yes", "--stack", stack]).catch(() => undefined);
+      ws?.remove();
+      await fixture?.close();
+      await tls?.close();
+      await redirect?.close();
+      certs?.cleanup();
+    });
+
+    it("passes against a healthy, fast app", async function () {
+      const r = await ws!.pulumi(["up", "--yes", "--stack", stack]);
+      const text = r.stdout + r.stderr;
+      console.log(`      pulumi up ${stack} (healthy): ${r.ms} ms, exit ${r.code}`);
+      if (r.code !== 0 && PENDING_SUITE.test(text)) {
+        // Everything else must already pass: the performance timeout rule is the only blocker.
+        const blocking = Object.entries(table(text)).filter(([, s]) => !s.endsWith("(advisory)"));
+        assert.deepEqual(blocking.map(([n]) => n), ["performance"], `only the load-window rule may block:\n${text}`);
+        console.log(`      PENDING (suite branch, issue 10 point 2): committed performance check ERRORs "does not fit in the attempt timeout"`);
+        this.skip();
+      }
+      assert.equal(r.code, 0, text);
+      const out = await ws!.outputs(stack);
+      assert.equal(out.verification.verdict, "passed");
+      for (const check of out.verification.checks) {
+        if (check.blocking) assert.equal(check.status, "passed", `${check.name} is blocking`);
+      }
+      assert.equal(out.verification.checks.length, committed.verification.checks.length, "every committed check ran");
+    });
+
+    it("blocks a new release whose /health answers 503", async () => {
+      fixture!.knobs.healthStatus = 503;
+      try {
+        const r = await up(1, newRelease);
+        console.log(`      pulumi up ${stack} (health 503): ${r.ms} ms`);
+        assert.match(r.text, /health\s+health\s+FAILED/);
+        assert.match(r.text, /verification failed: \d+ blocking check\(s\) did not pass/);
+        if (committed.verification.onFailure === "rollback") assert.match(r.text, /rollback: /, "says what happened to the workload");
+      } finally {
+        fixture!.knobs.healthStatus = 200;
+      }
+    });
+
+    it("judges a new release slower than the committed p95 as the committed config says", async function () {
+      const p95 = maxP95(committed.verification);
+      if (p95 === 0) this.skip();
+      fixture!.knobs.latencyMs = Math.round(p95 * 1.2);
+      try {
+        ws!.editStack(stack, newRelease);
+        const r = await ws!.pulumi(["up", "--yes", "--stack", stack]);
+        const text = r.stdout + r.stderr;
+        console.log(`      pulumi up ${stack} (latency ${fixture!.knobs.latencyMs} ms, p95 threshold ${p95} ms): ${r.ms} ms, exit ${r.code}`);
+        if (slowBlocks(committed.verification)) {
+          assert.notEqual(r.code, 0, `a blocking p95 threshold must block:\n${text}`);
+          if (PENDING_SUITE.test(text)) {
+            console.log(`      PENDING (suite branch, issue 10 point 2): blocked, but the performance check ERRORs "does not fit" instead of measuring p95`);
+            this.skip();
+          }
+          assert.match(text, /performance\s+performance\s+FAILED\s+.*p95/);
+        } else {
+          // The committed performance check is advisory: it reports, it never blocks.
+          assert.equal(r.code, 0, text);
+          const out = await ws!.outputs(stack);
+          const perf = JSON.parse(fs.readFileSync(out.verification.reportPath, "utf8")).checks.find((x: any) => x.type === "performance");
+          assert.equal(perf.blocking, false);
+          assert.notEqual(perf.status, "passed", "a p95 over its threshold is never reported as a pass");
+          if (/does not fit in the attempt timeout/.test(perf.message)) {
+            console.log(`      PENDING (suite branch, issue 10 point 2): advisory performance check ERRORs "does not fit" instead of measuring p95`);
+            this.skip();
+          }
+          assert.equal(perf.status, "failed", perf.message);
+          assert.match(perf.message, /p95/);
+        }
+      } finally {
+        fixture!.knobs.latencyMs = 0;
+      }
+    });
+  });
+}

@@ -1,0 +1,87 @@
+// The rollout check as the gate runs it (rolloutDefinition): it compares the live pod template's
+// image with the one the update deployed (point 4) and, because the Kubernetes provider no longer
+// awaits the Deployment (point 5), waits for the rollout within its own attempt timeout. Real
+// client-node against the recorded-API stand-in; the e2e suite repeats it with kwok pods.
+import { strict as assert } from "node:assert";
+import { childSignal, timeoutReason } from "../../verification/abort";
+import { definition, rolloutDefinition, type RolloutOptions } from "../../verification/checks/rollout";
+import { checkSchema, type CheckConfigOf } from "../../verification/schema";
+import type { AttemptOutcome } from "../../verification/types";
+import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+
+const KEY = "acv2-staging/agent-cellphone-v2";
+const LIVE = "ghcr.io/example/agent-cellphone-v2:1.3.0";
+
+describe("rollout check with the gate's expectations (image, waiting)", function () {
+  this.timeout(30_000);
+  let api: KubeApiStandIn;
+  before(async () => {
+    api = await startKubeApi();
+  });
+  after(() => api.close());
+  beforeEach(() => {
+    api.requests.length = 0;
+  });
+
+  async function attempt(opts: RolloutOptions | undefined, timeoutMs = 10_000): Promise<AttemptOutcome> {
+    const config = checkSchema.parse({ name: "rollout", type: "rollout", namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath }) as CheckConfigOf<"rollout">;
+    const child = childSignal(undefined, timeoutMs, () => timeoutReason(timeoutMs));
+    try {
+      return await (opts ? rolloutDefinition(opts) : definition).attempt(config, { signal: child.signal, timeoutMs });
+    } finally {
+      child.dispose();
+    }
+  }
+
+  it("fails when the live template runs another image, naming what runs, what was expected and how to proceed", async () => {
+    api.state.deployments[KEY] = recorded("deployment-complete.json");
+    const out = await attempt({ expectedImage: "ghcr.io/example/agent-cellphone-v2:1.4.0", mismatchHint: "revert the image" });
+    assert.equal(out.status, "failed");
+    assert.equal(out.message, `acv2-staging/agent-cellphone-v2 runs ${LIVE} but this update expected ghcr.io/example/agent-cellphone-v2:1.4.0: revert the image`);
+    const m = out.measurements as Record<string, unknown>;
+    assert.deepEqual(m.liveImages, [LIVE]);
+  });
+
+  it("passes when the live template runs the expected image", async () => {
+    api.state.deployments[KEY] = recorded("deployment-complete.json");
+    const out = await attempt({ expectedImage: LIVE });
+    assert.equal(out.status, "passed", out.message);
+  });
+
+  it("waits for a rollout that completes within the attempt timeout", async () => {
+    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    const becomeReady = setTimeout(() => (api.state.deployments[KEY] = recorded("deployment-complete.json")), 1500);
+    try {
+      const out = await attempt({ waitForCompletion: true, pollMs: 200 });
+      assert.equal(out.status, "passed", out.message);
+      const reads = api.requests.filter((r) => r.method === "GET").length;
+      assert.ok(reads >= 3, `read ${reads} times while waiting`);
+    } finally {
+      clearTimeout(becomeReady);
+    }
+  });
+
+  it("a rollout that never completes is FAILED (a verdict, not an ERROR) before the attempt times out", async () => {
+    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    const started = Date.now();
+    const out = await attempt({ waitForCompletion: true, pollMs: 200 }, 3000);
+    assert.equal(out.status, "failed");
+    assert.match(out.message, /rollout incomplete: available 1\/3 \(still not complete after waiting [0-9] s\)$/);
+    assert.ok(Date.now() - started < 3000, "answered before the attempt timeout");
+  });
+
+  it("stops waiting at once when the rollout is stuck (ProgressDeadlineExceeded)", async () => {
+    api.state.deployments[KEY] = recorded("deployment-progress-deadline-exceeded.json");
+    const out = await attempt({ waitForCompletion: true, pollMs: 200 });
+    assert.equal(out.status, "failed");
+    assert.match(out.message, /ProgressDeadlineExceeded/);
+    assert.equal(api.requests.length, 1);
+  });
+
+  it("the CLI's rollout check still reads once (no waiting)", async () => {
+    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    const out = await attempt(undefined);
+    assert.equal(out.status, "failed");
+    assert.equal(api.requests.length, 1);
+  });
+});

@@ -16,11 +16,6 @@ import { pulumiBinDir, Workspace } from "../integration/engine";
 import { clusterOrSkip, ROOT, type Cluster } from "./cluster";
 import { committedStacks, maxP95, repoint, SKIPPED_STACKS, slowBlocks, stackConfig } from "./committedStacks";
 
-// Until the suite branch (issue 10 point 2, one timeout rule for load windows) is merged, a
-// committed performance check whose window is longer than its attempt timeout ends ERROR
-// "does not fit in the attempt timeout". Only that expectation is marked pending.
-const PENDING_SUITE = /performance\s+performance\s+ERROR\s+durationSeconds \d+s does not fit in the attempt timeout/;
-
 function pulumiMissing(): string | undefined {
   try {
     pulumiBinDir();
@@ -28,13 +23,6 @@ function pulumiMissing(): string | undefined {
   } catch (err) {
     return (err as Error).message;
   }
-}
-
-/** Rows of the gate's failure table: name -> STATUS cell. */
-function table(text: string): Record<string, string> {
-  const rows: Record<string, string> = {};
-  for (const m of text.matchAll(/^\s{2,}(\S+)\s+(rollout|health|availability|api|database|performance|security|external|monitoring|rollback)\s+([A-Z]+(?: \(advisory\))?)\s/gm)) rows[m[1]] = m[3];
-  return rows;
 }
 
 for (const stack of committedStacks(ROOT)) {
@@ -97,13 +85,6 @@ for (const stack of committedStacks(ROOT)) {
       const r = await ws!.pulumi(["up", "--yes", "--stack", stack]);
       const text = r.stdout + r.stderr;
       console.log(`      pulumi up ${stack} (healthy): ${r.ms} ms, exit ${r.code}`);
-      if (r.code !== 0 && PENDING_SUITE.test(text)) {
-        // Everything else must already pass: the performance timeout rule is the only blocker.
-        const blocking = Object.entries(table(text)).filter(([, s]) => !s.endsWith("(advisory)"));
-        assert.deepEqual(blocking.map(([n]) => n), ["performance"], `only the load-window rule may block:\n${text}`);
-        console.log(`      PENDING (suite branch, issue 10 point 2): committed performance check ERRORs "does not fit in the attempt timeout"`);
-        this.skip();
-      }
       assert.equal(r.code, 0, text);
       const out = await ws!.outputs(stack);
       assert.equal(out.verification.verdict, "passed");
@@ -137,10 +118,6 @@ for (const stack of committedStacks(ROOT)) {
         console.log(`      pulumi up ${stack} (latency ${fixture!.knobs.latencyMs} ms, p95 threshold ${p95} ms): ${r.ms} ms, exit ${r.code}`);
         if (slowBlocks(committed.verification)) {
           assert.notEqual(r.code, 0, `a blocking p95 threshold must block:\n${text}`);
-          if (PENDING_SUITE.test(text)) {
-            console.log(`      PENDING (suite branch, issue 10 point 2): blocked, but the performance check ERRORs "does not fit" instead of measuring p95`);
-            this.skip();
-          }
           assert.match(text, /performance\s+performance\s+FAILED\s+.*p95/);
         } else {
           // The committed performance check is advisory: it reports, it never blocks.
@@ -149,10 +126,6 @@ for (const stack of committedStacks(ROOT)) {
           const perf = JSON.parse(fs.readFileSync(out.verification.reportPath, "utf8")).checks.find((x: any) => x.type === "performance");
           assert.equal(perf.blocking, false);
           assert.notEqual(perf.status, "passed", "a p95 over its threshold is never reported as a pass");
-          if (/does not fit in the attempt timeout/.test(perf.message)) {
-            console.log(`      PENDING (suite branch, issue 10 point 2): advisory performance check ERRORs "does not fit" instead of measuring p95`);
-            this.skip();
-          }
           assert.equal(perf.status, "failed", perf.message);
           assert.match(perf.message, /p95/);
         }

@@ -6,6 +6,7 @@
 // Prometheus. A healthy fast app must pass; a new release whose /health answers 503 must be
 // blocked; a release slower than the committed p95 must be blocked when that check is blocking.
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { makeTestCerts, type TestCerts } from "../fixtures/certs";
@@ -48,7 +49,13 @@ for (const stack of committedStacks(ROOT)) {
       const r = await ws!.must(["up", "--yes", "--stack", stack], expectCode);
       return { ...r, text: r.stdout + r.stderr };
     };
-    const newRelease = (cfg: Record<string, any>) => (cfg.app.image = { ...cfg.app.image, tag: `${cfg.app.image.tag}-e2e${++release}` });
+    // A new release changes what runs: the tag, and the digest too where the stack pins one
+    // (production does; with the digest unchanged the image reference, and so the release, is the same).
+    const newRelease = (cfg: Record<string, any>) => {
+      release += 1;
+      const digest = cfg.app.image.digest ? { digest: `sha256:${createHash("sha256").update(`e2e-release-${release}`).digest("hex")}` } : {};
+      cfg.app.image = { ...cfg.app.image, tag: `${cfg.app.image.tag}-e2e${release}`, ...digest };
+    };
 
     before(async function () {
       this.timeout(600_000);

@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveAppOptions, type AppDeploymentArgs } from "./specs/appOptions";
-import { buildDeploymentAnnotations, buildDeploymentSpec, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
+import { buildDeploymentAnnotations, buildDeploymentSpec, buildServiceAnnotations, canonicalJson, envSourceNames, sha256Hex } from "./specs/appWorkload";
 import { SERVICE_PORT, buildNamespaceLabels, buildNetworkPolicies, buildPdbSpec, buildServiceSpec } from "./specs/appPolicies";
 
 export type { AppDeploymentArgs } from "./specs/appOptions";
@@ -67,7 +67,10 @@ export class AppDeployment extends pulumi.ComponentResource {
     }, { ...child, dependsOn: [sa, configMap, ...(secret ? [secret] : [])] });
 
     const serviceSpec = buildServiceSpec(o);
-    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(o.name, namespace), spec: serviceSpec }, child);
+    const service = new k8s.core.v1.Service(`${name}-service`, {
+      metadata: { ...meta(o.name, namespace), annotations: buildServiceAnnotations(o) },
+      spec: serviceSpec,
+    }, child);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(o.name, namespace), spec: buildPdbSpec(o) }, child);
     const networkPolicies = buildNetworkPolicies(o);
     for (const policy of networkPolicies) {

@@ -37,9 +37,9 @@ export interface AppDeploymentArgs {
   /** Default: 300. */
   progressDeadlineSeconds?: number;
   /**
-   * Let the Kubernetes provider wait for the Deployment to become ready. false when the
-   * verification gate judges the rollout itself (pulumi.com/skipAwait), so a release that never
-   * becomes ready still reaches the gate and its rollback. Default: true.
+   * Let the Kubernetes provider wait for the Deployment to become ready and for the Service's
+   * endpoints. false when the verification gate judges the rollout itself (pulumi.com/skipAwait on
+   * both), so a release that never becomes ready still reaches the gate and its rollback. Default: true.
    */
   awaitRollout?: boolean;
   /**

@@ -124,7 +124,6 @@ export function buildDeploymentSpec(o: AppOptions, configChecksum: pulumi.Input<
   };
 }
 
-/** Key-order independent JSON, so equal content always hashes equally. */
 /**
  * Annotations of the Deployment object itself. Without awaiting, `pulumi up` applies the
  * Deployment and moves on: the gate's rollout check waits for readiness with its own timeout, and
@@ -139,6 +138,17 @@ export function buildDeploymentAnnotations(o: Pick<AppOptions, "awaitRollout" | 
   return Object.keys(a).length > 0 ? a : undefined;
 }
 
+/**
+ * Annotations of the Service. Its await waits until the endpoints of the selected pods are ready;
+ * during a release whose pods never become ready it holds `pulumi up` (the Service changes with
+ * every release: its version label) until the provider's own timeout, and the gate never runs.
+ * When the gate judges the rollout, its checks judge serving instead.
+ */
+export function buildServiceAnnotations(o: Pick<AppOptions, "awaitRollout">): Record<string, string> | undefined {
+  return o.awaitRollout ? undefined : { "pulumi.com/skipAwait": "true" };
+}
+
+/** Key-order independent JSON, so equal content always hashes equally. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {

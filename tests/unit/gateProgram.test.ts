@@ -110,6 +110,16 @@ describe("verification gate in the program (mocks)", () => {
     assert.equal(annotationsOf(off), undefined, "without the gate the provider awaits");
   });
 
+  it("nor the Service: its await holds `pulumi up` while the selected pods are not ready, so the gate would never judge a never-ready release (point 5)", async () => {
+    const serviceAnnotations = (run: ProgramRun) =>
+      (unwrapSecrets(run.resources.find((r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata.name === "agent-cellphone-v2")!.inputs) as any).metadata.annotations;
+    assert.deepEqual(serviceAnnotations(staging), { "pulumi.com/skipAwait": "true" });
+    assert.deepEqual(serviceAnnotations(await runProgram("production")), { "pulumi.com/skipAwait": "true" }, "no patchForce: the rollback never touches the Service");
+    const verification = loadStackYaml("staging").verification as Record<string, any>;
+    const off = await runProgram("staging", { config: { verification: { ...verification, enabled: false } } });
+    assert.equal(serviceAnnotations(off), undefined, "without the gate the provider awaits the Service's endpoints, as before");
+  });
+
   it("is absent when verification.enabled is false", async () => {
     const off = await runProgram("dev", { config: { verification: { enabled: false } } });
     assert.equal(off.resources.filter((r) => r.type === GATE_RUN || r.type === "acv2:verification:VerificationGate").length, 0);

@@ -70,6 +70,37 @@ describe("rollout check with the gate's expectations (image, waiting)", function
     assert.ok(Date.now() - started < 3000, "answered before the attempt timeout");
   });
 
+  it("a slow apiserver: the last read is not started when it could not answer before the attempt times out", async () => {
+    // Seen through `pulumi up` on a loaded machine: the check's last read ran past the runner's
+    // timer and a never-ready release ended ERROR "timed out" instead of FAILED.
+    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    api.state.latencyMs = 1400;
+    try {
+      const started = Date.now();
+      const out = await attempt({ waitForCompletion: true, pollMs: 200 }, 3000);
+      assert.equal(out.status, "failed", out.message);
+      assert.match(out.message, /rollout incomplete: available 1\/3 \(still not complete after waiting [0-9] s\)$/);
+      assert.ok(Date.now() - started < 3000, "answered before the attempt timeout");
+    } finally {
+      api.state.latencyMs = 0;
+    }
+  });
+
+  it("a read that hangs after the first: answers with the last reading before the attempt times out", async () => {
+    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    const hang = setTimeout(() => (api.state.latencyMs = 10_000), 300);
+    try {
+      const started = Date.now();
+      const out = await attempt({ waitForCompletion: true, pollMs: 200 }, 3000);
+      assert.equal(out.status, "failed", out.message);
+      assert.match(out.message, /rollout incomplete: available 1\/3 \(still not complete after waiting [0-9] s; the last read did not answer in time\)$/);
+      assert.ok(Date.now() - started < 3000, "answered before the attempt timeout");
+    } finally {
+      clearTimeout(hang);
+      api.state.latencyMs = 0;
+    }
+  });
+
   it("stops waiting at once when the rollout is stuck (ProgressDeadlineExceeded)", async () => {
     api.state.deployments[KEY] = recorded("deployment-progress-deadline-exceeded.json");
     const out = await attempt({ waitForCompletion: true, pollMs: 200 });

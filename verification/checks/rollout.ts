@@ -100,28 +100,60 @@ function settled(out: AttemptOutcome, d: V1Deployment): boolean {
   return out.status === "passed" || (d.status?.conditions ?? []).some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
 }
 
+/** A read that has not answered by `by` resolves undefined (it is left to the attempt's signal). */
+async function readBy(read: Promise<V1Deployment>, by: number): Promise<V1Deployment | undefined> {
+  read.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, by - Date.now()))));
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"rollout"> {
+  const pollMs = opts.pollMs ?? 1000;
   return {
     type: "rollout",
     attempt(config, ctx): Promise<AttemptOutcome> {
+      // The runner's timer started with the attempt: answer with the last reading before it fires,
+      // counting from here (loading the client and the kubeconfig takes time too).
+      const began = Date.now();
+      const answerBy = began + ctx.timeoutMs - Math.min(Math.max(500, ctx.timeoutMs * 0.05), ctx.timeoutMs / 4);
       return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access) => {
-        // Stop reading early enough to answer with the last reading before the attempt times out.
-        const until = Date.now() + Math.max(0, ctx.timeoutMs - Math.max(500, ctx.timeoutMs * 0.05));
         const started = Date.now();
+        let last: { out: AttemptOutcome; d: V1Deployment } | undefined;
+        let slowestReadMs = 0;
         for (;;) {
-          const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);
-          const wrong = judgeImage(d, opts.expectedImage, opts.mismatchHint);
-          const out = wrong ?? judgeRollout(d);
-          const done = wrong !== undefined || settled(out, d) || !opts.waitForCompletion || Date.now() + (opts.pollMs ?? 1000) >= until;
+          const readStart = Date.now();
+          const read = readDeployment(access, config.namespace, config.deployment, ctx.signal);
+          // The first reading is awaited in full (without it there is no verdict); later ones only
+          // until answerBy, then the last reading stands.
+          const d = last ? await readBy(read, answerBy) : await read;
+          const lateRead = d === undefined;
+          let out: AttemptOutcome;
+          let dep: V1Deployment;
+          if (d === undefined) ({ out, d: dep } = last!);
+          else {
+            slowestReadMs = Math.max(slowestReadMs, Date.now() - readStart);
+            const wrong = judgeImage(d, opts.expectedImage, opts.mismatchHint);
+            out = wrong ?? judgeRollout(d);
+            dep = d;
+            if (wrong) return { ...out, measurements: { ...out.measurements, credentials: access.source } };
+          }
+          last = { out, d: dep };
+          // Another read is started only when it can answer before answerBy.
+          const done = lateRead || settled(out, dep) || !opts.waitForCompletion || Date.now() + pollMs + slowestReadMs >= answerBy;
           if (done) {
             const waited = opts.waitForCompletion ? Date.now() - started : undefined;
-            const message = waited !== undefined && out.status !== "passed" && !wrong && !settled(out, d)
-              ? `${out.message} (still not complete after waiting ${Math.round(waited / 1000)} s)`
+            const message = waited !== undefined && out.status !== "passed" && !settled(out, dep)
+              ? `${out.message} (still not complete after waiting ${Math.round(waited / 1000)} s${lateRead ? "; the last read did not answer in time" : ""})`
               : out.message;
             return { ...out, message, measurements: { ...out.measurements, credentials: access.source, ...(waited !== undefined ? { waitedMs: waited } : {}) } };
           }
           ctx.log?.(`waiting for rollout: ${out.message}`);
-          await sleep(opts.pollMs ?? 1000, ctx.signal);
+          await sleep(pollMs, ctx.signal);
         }
       });
     },

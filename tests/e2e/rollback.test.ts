@@ -6,7 +6,7 @@
 // "previous": a second failing run must not resurrect it, and a second broken release goes back
 // to the last VERIFIED release too. Each run hands the next the record the engine would store.
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { V1ReplicaSet } from "@kubernetes/client-node";
@@ -55,14 +55,17 @@ describe("e2e: onFailure rollback to the last verified release on a live control
   let fixture: Fixture;
   let host: DynamicHost;
   let text: string;
+  let reportDir: string | undefined;
 
   before(async function () {
     this.timeout(300_000);
     c = await clusterOrSkip(this);
     ns = await freshNamespace(c, "acv2-e2e-rollback");
     ({ fixture, host, text } = await startGateHarness());
+    reportDir = mkdtempSync(path.join(tmpdir(), "acv2-e2e-gate-"));
   });
   after(async () => {
+    if (reportDir) rmSync(reportDir, { recursive: true, force: true });
     await stopGateHarness({ fixture, host });
     await deleteNamespace(c, ns);
   });
@@ -74,7 +77,7 @@ describe("e2e: onFailure rollback to the last verified release on a live control
       config: {
         baseUrl: fixture.url,
         onFailure,
-        reportDir: mkdtempSync(path.join(tmpdir(), "acv2-e2e-gate-")),
+        reportDir,
         checks: [
           { name: "health", type: "health", timeoutSeconds: 15 },
           { name: "rollout", type: "rollout", namespace: ns, deployment, timeoutSeconds: 30 },

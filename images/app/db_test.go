@@ -17,12 +17,12 @@ func TestHealthWithUnreachableDatabase(t *testing.T) {
 	}
 }
 
-// A real PostgreSQL (scripts/start-postgres; the mocha test of the image passes its URL):
+// A real PostgreSQL (scripts/start-postgres; make test-app passes its URL):
 // SELECT 1 round trip per /health.
 func TestHealthWithRealDatabase(t *testing.T) {
 	url := os.Getenv("ACV2_TEST_DATABASE_URL")
 	if url == "" {
-		t.Skip("ACV2_TEST_DATABASE_URL unset: no PostgreSQL to ping (tests/integration/appImage.test.ts sets it)")
+		t.Skip("ACV2_TEST_DATABASE_URL unset: no PostgreSQL to ping (make test-app sets it from scripts/start-postgres)")
 	}
 	cfg := testConfig()
 	cfg.DatabaseURL = url

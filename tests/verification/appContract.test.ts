@@ -18,6 +18,7 @@ import { serveHttp, serveTls, type TestServer } from "../fixtures/certsServer";
 import { committedStackFiles, localVerification, readCommittedStack, seedHealthyDeployment, type LocalTargets } from "../fixtures/committedStacks";
 import { startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
 import { ensurePostgres, pgUrl } from "../fixtures/postgres";
+import { runCli, tempDir } from "./helpers";
 import { ensurePrometheus, PROM_URL, stopPrometheus, waitForUp } from "../fixtures/prometheus";
 
 const summary = (r: SuiteReport) => r.checks.map((c) => `${c.name}=${c.status}${c.blocking ? "" : "(advisory)"}`).join(" ");
@@ -99,6 +100,27 @@ describe("the reference app image's binary under the committed gates (issue 12.2
     assert.deepEqual([body.status, body.database, body.version], ["ok", "ok", "2.0.0"]);
     await app.stop();
     assert.equal(app.exit(), 0, "SIGTERM ends it cleanly");
+  });
+
+  // The committed stacks configure no api check; the documented example does (examples/verify.yaml,
+  // with its bearer token): the app's API must be the one the project's api check calls.
+  it("the documented example config passes through the CLI: health, availability, the api check's 3 endpoints with the bearer token", async () => {
+    const token = "example-token-change-me";
+    const app = await launch({ ACV2_IMAGE_TAG: "2.0.0", API_TOKEN: token });
+    const tmp = tempDir("app-example-");
+    try {
+      const r = await runCli(["--config", "examples/verify.yaml", "--base-url", app.url, "--json", tmp.file("r.json")]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^✔ api +PASSED {2}\d+ms {2}3\/3 endpoints as expected$/m);
+      assert.ok(!(r.stdout + r.stderr).includes(token), "the token is never printed");
+      // Without the token the same api check fails: the app really checks it.
+      const wrong = await launch({ ACV2_IMAGE_TAG: "2.0.0", API_TOKEN: "another-token-4b1c" });
+      const bad = await runCli(["--config", "examples/verify.yaml", "--base-url", wrong.url, "--only", "api"]);
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+      assert.match(bad.stdout, /api +FAILED/);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   for (const stack of ["staging", "production"]) {

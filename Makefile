@@ -3,7 +3,7 @@ SHELL := /bin/bash
 STACK ?= dev
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: check-up check-preview check-destroy install pulumi-tools typecheck lint lint-workflows test test-unit test-verification test-integration test-e2e up preview destroy bench
+.PHONY: check-up check-preview check-destroy install pulumi-tools typecheck lint lint-workflows test test-unit test-app test-verification test-integration test-e2e up preview destroy bench
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -19,6 +19,13 @@ lint:
 
 test-unit: install
 	$(MOCHA) 'tests/unit/**/*.test.ts'
+
+# The reference app of the image (images/app, Go): contract and fault tests, with the real
+# PostgreSQL of scripts/start-postgres for its database ping.
+test-app:
+	scripts/start-postgres >/dev/null
+	cd images/app && ACV2_TEST_DATABASE_URL="postgres://acv2:$${ACV2_PG_PASSWORD:-acv2-local-test-pw}@127.0.0.1:$${ACV2_PG_PORT:-55432}/acv2" \
+	  GOTOOLCHAIN=local go test -count=1 ./...
 
 test-verification: install
 	$(MOCHA) 'tests/verification/**/*.test.ts'
@@ -36,7 +43,7 @@ lint-workflows:
 test-e2e: install
 	$(MOCHA) --timeout 900000 'tests/e2e/**/*.test.ts'
 
-test: typecheck lint lint-workflows test-unit test-verification test-integration test-e2e
+test: typecheck lint lint-workflows test-unit test-app test-verification test-integration test-e2e
 
 # What the user must set first (passphrase, kubeconfig context) is checked before `npm ci`, and
 # again with the cluster details by scripts/stack itself. Exit 0 when pulumi succeeded.

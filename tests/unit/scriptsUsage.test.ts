@@ -76,7 +76,7 @@ describe("scripts/ entry points: one usage line and exit 2 on bad usage", functi
 
   it("exit 0 when what it ran succeeded: check-file-length, and a stop-* with nothing running", function () {
     this.timeout(300_000);
-    for (const file of ["scripts/check-file-length", "scripts/stop-postgres", "scripts/stop-prometheus"]) {
+    for (const file of ["scripts/check-file-length", "scripts/stop-postgres", "scripts/stop-prometheus", "scripts/stop-registry"]) {
       // check-file-length reads the checkout (git ls-files), so it runs in place; it only reads.
       // It reads every file; 180 s leaves room for a machine busy with Go builds.
       const r = file === "scripts/check-file-length" ? run(file, [], undefined, 180_000) : run(file, [], box);

@@ -20,11 +20,11 @@ lint:
 test-unit: install
 	$(MOCHA) 'tests/unit/**/*.test.ts'
 
-# The reference app of the image (images/app, Go): contract and fault tests, with the real
+# The reference app of the image (tests/fixtures/app, Go): contract and fault tests, with the real
 # PostgreSQL of scripts/start-postgres for its database ping.
 test-app:
 	scripts/start-postgres >/dev/null
-	cd images/app && ACV2_TEST_DATABASE_URL="postgres://acv2:$${ACV2_PG_PASSWORD:-acv2-local-test-pw}@127.0.0.1:$${ACV2_PG_PORT:-55432}/acv2" \
+	cd tests/fixtures/app && ACV2_TEST_DATABASE_URL="postgres://acv2:$${ACV2_PG_PASSWORD:-acv2-local-test-pw}@127.0.0.1:$${ACV2_PG_PORT:-55432}/acv2" \
 	  GOTOOLCHAIN=local go test -count=1 ./...
 
 test-verification: install

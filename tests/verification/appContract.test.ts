@@ -1,4 +1,4 @@
-// Issue 12.2: the reference app (images/app, Go), built and run as a real process, judged by the
+// Issue 12.2: the reference app (tests/fixtures/app, Go), built and run as a real process, judged by the
 // project's REAL runner with the committed staging and production gates (tests/fixtures/
 // committedStacks.ts maps only where checks point: the app for baseUrl, the recorded-API
 // stand-in, a local TLS server with a test CA, the local Prometheus scraping the app). A healthy
@@ -47,7 +47,7 @@ describe("the reference app image's binary under the committed gates (issue 12.2
     }
     const t = Date.now();
     bin = buildApp();
-    console.log(`      go build images/app: ${Date.now() - t} ms`);
+    console.log(`      go build tests/fixtures/app: ${Date.now() - t} ms`);
     certs = makeTestCerts();
     api = await startKubeApi({}, { certs });
     const tls = await serveTls(certs.valid, { headers: "secure" });

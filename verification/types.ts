@@ -63,6 +63,11 @@ export interface CheckContext {
 /** A check type: one file per type under verification/checks/, registered by `type`. */
 export interface CheckDefinition<T extends CheckType = CheckType> {
   type: T;
+  /**
+   * Set-up the runner does before any check's clock starts: synchronous work (loading a client
+   * library) that would otherwise stall the event loop while other checks' timeouts run.
+   */
+  prepare?(config: CheckConfigOf<T>): void;
   /** One attempt. Must resolve (not throw) with ERROR when it could not measure. */
   attempt(config: CheckConfigOf<T>, ctx: CheckContext): Promise<AttemptOutcome>;
 }

@@ -124,18 +124,38 @@ describe("runner: check modules load before any timer starts", function () {
   // selected check type must already be loaded. Before, rollout's (with the Kubernetes client)
   // was required when its turn came, stalling the loop under the other checks' timeouts (the
   // committed e2e stack's 2 s health check timed out on a loaded machine).
-  it("has every selected check type's module loaded when the first check starts", () => {
+  /** Which of `modules` are loaded when the first check starts, in a fresh process. */
+  function loadedAtFirstStart(checks: string, modules: string[], runOpts = "{}"): string[] {
     const script = [
       'const { runSuite } = require("./verification/runner");',
+      'const { rolloutDefinition } = require("./verification/checks/rollout");',
       'const { verificationSchema } = require("./verification/schema");',
-      'const cfg = verificationSchema.parse({ baseUrl: "http://127.0.0.1:1", checks: [',
-      '  { name: "h", type: "health", timeoutSeconds: 0.2 },',
-      '  { name: "r", type: "rollout", namespace: "n", deployment: "d", kubeconfig: "/nonexistent", timeoutSeconds: 0.2 } ] });',
+      `const cfg = verificationSchema.parse({ baseUrl: "http://127.0.0.1:1", checks: ${checks} });`,
       'let seen;',
-      'const loaded = () => ["checks/health.ts", "checks/rollout.ts"].filter((m) => Object.keys(require.cache).some((k) => k.endsWith(m)));',
-      'runSuite(cfg, { onStart: () => { seen ??= loaded(); } }).then(() => console.log(JSON.stringify(seen)));',
+      `const loaded = () => ${JSON.stringify(modules)}.filter((m) => Object.keys(require.cache).some((k) => k.includes(m)));`,
+      `runSuite(cfg, { ...${runOpts}, onStart: () => { seen ??= loaded(); } }).then(() => console.log(JSON.stringify(seen)));`,
     ].join("\n");
     const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: REPO, encoding: "utf8", timeout: 50_000 });
-    assert.deepEqual(JSON.parse(out.trim().split("\n").pop() as string), ["checks/health.ts", "checks/rollout.ts"]);
+    return JSON.parse(out.trim().split("\n").pop() as string);
+  }
+  const HEALTH = '{ name: "h", type: "health", timeoutSeconds: 0.2 }';
+  const ROLLOUT = '{ name: "r", type: "rollout", namespace: "n", deployment: "d", kubeconfig: "/nonexistent", timeoutSeconds: 0.2 }';
+  const CLIENT = "@kubernetes/client-node/";
+
+  it("has every selected check type's module loaded when the first check starts", () => {
+    assert.deepEqual(loadedAtFirstStart(`[${HEALTH}, ${ROLLOUT}]`, ["checks/health.ts", "checks/rollout.ts"]), ["checks/health.ts", "checks/rollout.ts"]);
+  });
+
+  // The check modules load the Kubernetes client lazily, on the first API call: 2.2 s at load 8
+  // was measured, during which a 2 s health check beside it timed out (the e2e stack's first
+  // release failed so). prepare() loads it before the clocks, for the gate's definitions too.
+  it("has the Kubernetes client loaded when the first check starts, for the registry's and the gate's rollout check", () => {
+    assert.deepEqual(loadedAtFirstStart(`[${HEALTH}, ${ROLLOUT}]`, [CLIENT]), [CLIENT]);
+    assert.deepEqual(loadedAtFirstStart(`[${HEALTH}, ${ROLLOUT}]`, [CLIENT], "{ definitions: { rollout: rolloutDefinition({ waitForCompletion: true }) } }"), [CLIENT]);
+  });
+
+  it("does not load the Kubernetes client for a suite that never reads the API", () => {
+    const security = '{ name: "s", type: "security", url: "https://127.0.0.1:1/", timeoutSeconds: 0.2 }';
+    assert.deepEqual(loadedAtFirstStart(`[${HEALTH}, ${security}]`, [CLIENT]), []);
   });
 });

@@ -11,7 +11,7 @@
 //   - with the gate's record of the last verified release (its pod-template-hash), only that
 //     release's ReplicaSet counts as a rollback target: gone -> FAILED "no usable previous revision".
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
-import { kubeAttempt, listReplicaSets, readDeployment, selectorString } from "../k8s";
+import { k8sClient, kubeAttempt, listReplicaSets, readDeployment, selectorString } from "../k8s";
 import type { AttemptOutcome, CheckDefinition } from "../types";
 
 const REVISION = "deployment.kubernetes.io/revision";
@@ -131,6 +131,7 @@ export function judgeRollback(d: V1Deployment, sets: V1ReplicaSet[], release: Re
 export function rollbackDefinition(release: ReleaseContext = {}): CheckDefinition<"rollback"> {
   return {
     type: "rollback",
+    prepare: () => void k8sClient(),
     attempt(config, ctx): Promise<AttemptOutcome> {
       return kubeAttempt(config.kubeconfig, ctx.signal, `deployment ${config.namespace}/${config.deployment}`, async (access, reading) => {
         const d = await readDeployment(access, config.namespace, config.deployment, ctx.signal);

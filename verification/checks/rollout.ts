@@ -8,7 +8,7 @@
 //   - otherwise PASSED.
 import type { V1Deployment } from "@kubernetes/client-node";
 import { sleep } from "../abort";
-import { kubeAttempt, readDeployment } from "../k8s";
+import { k8sClient, kubeAttempt, readDeployment } from "../k8s";
 import type { AttemptOutcome, CheckDefinition } from "../types";
 
 export interface RolloutFacts {
@@ -116,6 +116,7 @@ export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"r
   const pollMs = opts.pollMs ?? 1000;
   return {
     type: "rollout",
+    prepare: () => void k8sClient(),
     attempt(config, ctx): Promise<AttemptOutcome> {
       // The runner's timer started with the attempt: answer with the last reading before it fires,
       // counting from here (loading the client and the kubeconfig takes time too).

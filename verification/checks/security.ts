@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as tls from "node:tls";
 import { errorOutcome, HttpError, httpRequest } from "../http";
-import { classifyKubeError, kubeAccess, readDeployment, type KubeAccess } from "../k8s";
+import { classifyKubeError, k8sClient, kubeAccess, readDeployment, type KubeAccess } from "../k8s";
 import { livePosture } from "../k8sPosture";
 import { evaluateTlsFacts, probeLegacyTls, verifyingHandshake, type TlsTarget } from "../tls";
 import { headerProblems, inspectHeaders, redirectProblem } from "../tlsHeaders";
@@ -83,6 +83,8 @@ async function posturePart(config: Config, ctx: CheckContext, m: Record<string, 
 
 export const definition: CheckDefinition<"security"> = {
   type: "security",
+  // The Kubernetes client only when the pod posture part will read the API.
+  prepare: (config) => void (config.namespace && config.deployment ? k8sClient() : undefined),
   async attempt(config, ctx): Promise<AttemptOutcome> {
     const u = new URL(config.url);
     const host = u.hostname.replace(/^\[|\]$/g, "");

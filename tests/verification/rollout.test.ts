@@ -10,17 +10,10 @@ import * as path from "node:path";
 import { definition, judgeRollout } from "../../verification/checks/rollout";
 import type { AttemptOutcome } from "../../verification/types";
 import { attemptCheck } from "../fixtures/checkAttempt";
+import { closedPort } from "../fixtures/closedPort";
 import { kubeconfigYaml, recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
 
 const KEY = "acv2-staging/agent-cellphone-v2";
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function attempt(kubeconfig: string, deployment = "agent-cellphone-v2", timeoutMs = 10_000): Promise<AttemptOutcome> {
   return attemptCheck(definition, "rollout", { name: "rollout", namespace: "acv2-staging", deployment, kubeconfig }, timeoutMs);

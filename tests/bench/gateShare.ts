@@ -9,10 +9,10 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { DynamicHost, serializeProvider } from "../fixtures/dynamicHost";
+import { gateInputs, gateUrn, PROJECT_ROOT as ROOT } from "../fixtures/gateHarness";
 import { gateProvider } from "../../components/gate/provider";
 
-const ROOT = path.resolve(__dirname, "../..");
-const URN = "urn:pulumi:bench::agent-cellphone-v2::acv2:verification:VerificationGate$pulumi-nodejs:dynamic/verification:Verification::gate-run";
+const URN = gateUrn("bench");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
@@ -32,19 +32,7 @@ function programSerializeMs(): number {
 }
 
 function inputs(text: string, configHash: string) {
-  return {
-    __provider: text,
-    config: { baseUrl: "http://127.0.0.1:1", checks: [{ name: "health", type: "health" }] },
-    configHash,
-    imageRef: "ghcr.io/acv2/app:1.0.0",
-    specHash: "s1",
-    alwaysRun: false,
-    onFailure: "fail",
-    target: { namespace: "acv2", deployment: "agent-cellphone-v2" },
-    projectRoot: ROOT,
-    stack: "bench",
-    plannedChecks: ["health (health)"],
-  };
+  return gateInputs(text, { baseUrl: "http://127.0.0.1:1", checks: [{ name: "health", type: "health" }] }, { configHash, stack: "bench" });
 }
 
 export interface GateShare {

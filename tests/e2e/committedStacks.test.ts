@@ -1,34 +1,26 @@
 // Fault 16 through the real engine: each committed Pulumi.<stack>.yaml (staging, production and
-// any later one; dev and e2e are skipped with the reason in committedStacks.ts) is deployed with
-// `pulumi up` on the loopback control plane with its verification config AS COMMITTED, only
-// re-pointed (repoint()) at the fixture service, a local TLS server with a test CA (trusted via
-// NODE_EXTRA_CA_CERTS, the config is not edited for it), a local redirect server and the local
-// Prometheus. A healthy fast app must pass; a new release whose /health answers 503 must be
-// blocked; a release slower than the committed p95 must be blocked when that check is blocking.
+// any later one; dev and e2e are skipped with the reason in tests/fixtures/committedStacks.ts) is
+// deployed with `pulumi up` on the loopback control plane with its verification config AS
+// COMMITTED, only re-pointed (localVerification(), the same mapping as the runner layer's) at the
+// fixture service, a local TLS server with a test CA (trusted via NODE_EXTRA_CA_CERTS, the config
+// is not edited for it), a local redirect server and the local Prometheus; the gate reads the
+// cluster of the Kubernetes provider. A healthy fast app must pass; a new release whose /health
+// answers 503 must be blocked; a release slower than the committed p95 must be blocked when that
+// check is blocking.
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { makeTestCerts, type TestCerts } from "../fixtures/certs";
 import { serveHttp, serveTls, type TestServer } from "../fixtures/certsServer";
-import { startFixture, type Fixture } from "../fixtures/fixtureService";
+import { committedStacks, E2E_SKIPPED_STACKS, localVerification, maxP95, slowBlocks, type LocalTargets } from "../fixtures/committedStacks";
+import type { Fixture } from "../fixtures/fixtureService";
 import { ensurePrometheus, PROM_URL } from "../fixtures/prometheus";
-import { pulumiBinDir, Workspace } from "../integration/engine";
-import { clusterOrSkip, ROOT, type Cluster } from "./cluster";
-import { committedStacks, maxP95, repoint, SKIPPED_STACKS, slowBlocks, stackConfig } from "./committedStacks";
+import type { Workspace } from "../integration/engine";
+import { removeStackWorkspace, stackWorkspaceOrSkip } from "./stackWorkspace";
 
-function pulumiMissing(): string | undefined {
-  try {
-    pulumiBinDir();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-for (const stack of committedStacks(ROOT)) {
-  if (SKIPPED_STACKS[stack]) {
-    describe(`e2e: committed stack ${stack}`, () => it(`skipped: ${SKIPPED_STACKS[stack]}`, function () {
+for (const { stack, config: committed } of committedStacks()) {
+  if (E2E_SKIPPED_STACKS[stack]) {
+    describe(`e2e: committed stack ${stack}`, () => it(`skipped: ${E2E_SKIPPED_STACKS[stack]}`, function () {
       this.skip();
     }));
     continue;
@@ -36,8 +28,6 @@ for (const stack of committedStacks(ROOT)) {
 
   describe(`e2e: committed stack ${stack} through pulumi up, gate as committed (fault 16)`, function () {
     this.timeout(900_000);
-    const committed = stackConfig(ROOT, stack);
-    let c: Cluster;
     let ws: Workspace | undefined;
     let fixture: Fixture | undefined;
     let certs: TestCerts | undefined;
@@ -59,30 +49,20 @@ for (const stack of committedStacks(ROOT)) {
 
     before(async function () {
       this.timeout(600_000);
-      const reason = pulumiMissing();
-      if (reason) {
-        console.log(`      SKIPPED (e2e): ${reason}`);
-        this.skip();
-      }
-      c = await clusterOrSkip(this);
-      fixture = await startFixture();
+      ({ ws, fixture } = await stackWorkspaceOrSkip(this, stack, `stack-${stack}`));
       certs = makeTestCerts();
       tls = await serveTls(certs.valid);
       redirect = await serveHttp(301, tls.url);
       ensurePrometheus(new URL(fixture.url).host);
-      ws = new Workspace(`stack-${stack}`);
-      fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(ws.dir, `Pulumi.${stack}.yaml`));
-      const targets = { baseUrl: fixture.url, tlsUrl: tls.url, httpRedirectUrl: redirect.url, prometheusUrl: PROM_URL };
-      ws.editStack(stack, (cfg) => (cfg.verification = repoint(cfg.verification, targets)));
-      ws.env.KUBECONFIG = c.kubeconfig;
+      // The gate reads the Kubernetes provider's cluster; the test CA is trusted by the process.
+      const targets: LocalTargets = { baseUrl: fixture.url, tls: { url: tls.url, httpRedirectUrl: redirect.url }, prometheusUrl: PROM_URL, clusterFromGate: true };
+      ws.editStack(stack, (cfg) => (cfg.verification = localVerification(cfg.verification, targets).config));
       ws.env.NODE_EXTRA_CA_CERTS = certs.caFile;
       const secrets: Record<string, string> = committed.monitoring?.mode === "bundled" ? { grafanaAdminPassword: "e2e-grafana-pw-3c9d" } : {};
       await ws.initStack(stack, secrets);
     });
     after(async () => {
-      if (ws) await ws.pulumi(["destroy", "--yes", "--stack", stack]).catch(() => undefined);
-      ws?.remove();
-      await fixture?.close();
+      await removeStackWorkspace({ ws, fixture }, stack);
       await tls?.close();
       await redirect?.close();
       certs?.cleanup();

@@ -6,14 +6,13 @@
 // "previous": a second failing run must not resurrect it, and a second broken release goes back
 // to the last VERIFIED release too. Each run hands the next the record the engine would store.
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import type { V1ReplicaSet } from "@kubernetes/client-node";
 import { rollbackToVerified } from "../../components/gate/rollback";
-import { initFailure, startGateHarness, stopGateHarness, type DynamicHost } from "../fixtures/dynamicHost";
+import { initFailure, type DynamicHost } from "../fixtures/dynamicHost";
+import { gateInputs, reportDir, startGateHarness, stopGateHarness } from "../fixtures/gateHarness";
 import type { Fixture } from "../fixtures/fixtureService";
-import { appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, ROOT, setImage, waitRolledOut, type Cluster } from "./cluster";
+import { appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, setImage, waitRolledOut, type Cluster } from "./cluster";
 
 const GOOD = "registry.example/agent-cellphone-v2:1.2.0";
 const BROKEN = "registry.example/agent-cellphone-v2:1.3.0-broken";
@@ -55,39 +54,30 @@ describe("e2e: onFailure rollback to the last verified release on a live control
   let fixture: Fixture;
   let host: DynamicHost;
   let text: string;
-  let reportDir: string | undefined;
+  let dir: string;
 
   before(async function () {
     this.timeout(300_000);
     c = await clusterOrSkip(this);
     ns = await freshNamespace(c, "acv2-e2e-rollback");
     ({ fixture, host, text } = await startGateHarness());
-    reportDir = mkdtempSync(path.join(tmpdir(), "acv2-e2e-gate-"));
+    dir = reportDir("acv2-e2e-gate-");
   });
   after(async () => {
-    if (reportDir) rmSync(reportDir, { recursive: true, force: true });
     await stopGateHarness({ fixture, host });
     await deleteNamespace(c, ns);
   });
   beforeEach(() => fixture?.reset());
 
   function inputs(deployment: string, imageRef: string, onFailure: "fail" | "rollback") {
-    return {
-      __provider: text,
-      config: {
-        baseUrl: fixture.url,
-        onFailure,
-        reportDir,
-        checks: [
-          { name: "health", type: "health", timeoutSeconds: 15 },
-          { name: "rollout", type: "rollout", namespace: ns, deployment, timeoutSeconds: 30 },
-          { name: "rollback", type: "rollback", namespace: ns, deployment },
-        ],
-      },
-      configHash: "c", imageRef, specHash: `spec-${imageRef}`, alwaysRun: false, onFailure,
-      target: { namespace: ns, deployment, kubeconfig: c!.kubeconfig },
-      projectRoot: ROOT, stack: "e2e", plannedChecks: ["health (health)", "rollout (rollout)", "rollback (rollback)"],
-    };
+    const checks = [
+      { name: "health", type: "health", timeoutSeconds: 15 },
+      { name: "rollout", type: "rollout", namespace: ns, deployment, timeoutSeconds: 30 },
+      { name: "rollback", type: "rollback", namespace: ns, deployment },
+    ];
+    return gateInputs(text, { baseUrl: fixture.url, onFailure, reportDir: dir, checks }, {
+      configHash: "c", imageRef, specHash: `spec-${imageRef}`, onFailure, target: { namespace: ns, deployment, kubeconfig: c!.kubeconfig }, stack: "e2e",
+    });
   }
 
   /** GOOD deployed and verified through the gate: returns the stored outputs (the record). */

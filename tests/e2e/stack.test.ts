@@ -6,25 +6,15 @@
 // become ready (kwok stage) failing `pulumi up` and being rolled back, `pulumi refresh`, `destroy`.
 // Skips (printing why) when the control plane or the Pulumi CLI and plugins are not built.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { startFixture, type Fixture } from "../fixtures/fixtureService";
-import { pulumiBinDir, Workspace } from "../integration/engine";
-import { clusterOrSkip, ROOT, waitFor, type Cluster } from "./cluster";
+import type { Fixture } from "../fixtures/fixtureService";
+import type { Workspace } from "../integration/engine";
+import { waitFor, type Cluster } from "./cluster";
+import { removeStackWorkspace, stackWorkspaceOrSkip } from "./stackWorkspace";
 
 const STACK = "e2e";
 const NS = "acv2-e2e";
 const APP = "agent-cellphone-v2";
 const REVISION = "deployment.kubernetes.io/revision";
-
-function pulumiMissing(): string | undefined {
-  try {
-    pulumiBinDir();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
 describe("e2e: pulumi up / refresh / destroy on a live control plane, with the gate", function () {
   this.timeout(900_000);
@@ -45,26 +35,12 @@ describe("e2e: pulumi up / refresh / destroy on a live control plane, with the g
   }
 
   before(async function () {
-    const reason = pulumiMissing();
-    if (reason) {
-      console.log(`      SKIPPED (e2e): ${reason}`);
-      this.skip();
-    }
-    c = await clusterOrSkip(this);
-    fixture = await startFixture();
-    ws = new Workspace("e2e");
-    fs.copyFileSync(path.join(ROOT, "Pulumi.e2e.yaml"), path.join(ws.dir, "Pulumi.e2e.yaml"));
+    ({ c, ws, fixture } = await stackWorkspaceOrSkip(this, STACK, "e2e"));
     ws.editStack(STACK, (cfg) => (cfg.verification.baseUrl = fixture!.url));
-    // Workspace clears KUBECONFIG (render mode refuses one); this stack needs the live one.
-    ws.env.KUBECONFIG = c.kubeconfig;
     await ws.initStack(STACK);
   });
-  after(async () => {
-    // Leave no objects behind for the next run even when a step failed midway.
-    if (ws) await ws.pulumi(["destroy", "--yes", "--stack", STACK]).catch(() => undefined);
-    ws?.remove();
-    await fixture?.close();
-  });
+  // Leave no objects behind for the next run even when a step failed midway.
+  after(() => removeStackWorkspace({ ws, fixture }, STACK));
 
   it("up: the gate waits for the rollout itself and passes; a first release is not blocked by the rollback check", async () => {
     const r = await ws!.must(["up", "--yes", "--stack", STACK]);

@@ -1,51 +1,61 @@
-// The e2e layer's only edits to committed stack files (tests/e2e/committedStacks.ts): which stacks
-// run, and that re-pointing changes URLs and nothing else (every check, threshold, count, timeout
-// and advisory flag stays as committed). Pure: no cluster, no engine.
+// The committed stack files as both the runner and the e2e layer see them
+// (tests/fixtures/committedStacks.ts): which stacks the e2e layer runs through `pulumi up`, and
+// that the one mapping changes where checks point and nothing else (every check, threshold, count,
+// timeout and advisory flag stays as committed). Pure: no cluster, no engine.
 import { strict as assert } from "assert";
-import * as path from "path";
-import { committedStacks, maxP95, repoint, SKIPPED_STACKS, slowBlocks, stackConfig } from "../e2e/committedStacks";
+import * as fs from "fs";
+import {
+  committedStacks, E2E_SKIPPED_STACKS, localVerification, maxP95, pointerFreeView, REPO_ROOT, slowBlocks, type LocalTargets,
+} from "../fixtures/committedStacks";
 
-const ROOT = path.resolve(__dirname, "../..");
-const targets = { baseUrl: "http://127.0.0.1:1111", tlsUrl: "https://localhost:2222", httpRedirectUrl: "http://127.0.0.1:3333", prometheusUrl: "http://127.0.0.1:4444" };
-const URL_KEYS = new Set(["baseUrl", "url", "httpRedirectUrl", "prometheusUrl"]);
-
-/** Pure: the object with every URL-valued key removed, for comparing the rest. */
-function withoutUrls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutUrls);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !URL_KEYS.has(k)).map(([k, x]) => [k, withoutUrls(x)]));
-  return v;
-}
+// What the e2e layer gives: the gate reads the Kubernetes provider's cluster, the process trusts the test CA.
+const e2eTargets: LocalTargets = {
+  baseUrl: "http://127.0.0.1:1111", tls: { url: "https://localhost:2222", httpRedirectUrl: "http://127.0.0.1:3333" }, prometheusUrl: "http://127.0.0.1:4444", clusterFromGate: true,
+};
+const stack = (name: string) => committedStacks().find((s) => s.stack === name)!;
 
 describe("committed stacks for the e2e layer (fault 16)", () => {
-  it("finds every Pulumi.<stack>.yaml; skips only dev and e2e, each with a reason", () => {
-    const stacks = committedStacks(ROOT);
-    assert.ok(stacks.includes("staging") && stacks.includes("production"), stacks.join(", "));
-    assert.deepEqual(Object.keys(SKIPPED_STACKS).sort(), ["dev", "e2e"]);
-    for (const reason of Object.values(SKIPPED_STACKS)) assert.ok(reason.length > 20);
+  it("finds every Pulumi.<stack>.yaml; the e2e layer skips only dev and e2e, each with a reason", () => {
+    const names = committedStacks().map((s) => s.stack);
+    assert.ok(names.includes("staging") && names.includes("production"), names.join(", "));
+    assert.deepEqual(names, fs.readdirSync(REPO_ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort());
+    assert.deepEqual(Object.keys(E2E_SKIPPED_STACKS).sort(), ["dev", "e2e"]);
+    for (const [name, reason] of Object.entries(E2E_SKIPPED_STACKS)) {
+      assert.ok(names.includes(name), `${name} is committed`);
+      assert.ok(reason.length > 20);
+    }
   });
 
-  for (const stack of ["staging", "production"]) {
-    it(`${stack}: re-pointing changes where checks point and nothing else`, () => {
-      const committed = stackConfig(ROOT, stack).verification;
-      const local = repoint(committed, targets);
-      assert.deepEqual(withoutUrls(local), withoutUrls(committed));
-      assert.equal(local.baseUrl, targets.baseUrl);
-      for (const c of local.checks) {
-        if (c.type === "security") assert.equal(c.url, targets.tlsUrl);
-        if (c.type === "monitoring") assert.equal(c.prometheusUrl, targets.prometheusUrl);
+  for (const name of ["staging", "production"]) {
+    it(`${name}: re-pointing changes where checks point and nothing else`, () => {
+      const committed = stack(name).config.verification;
+      const { config: local, pointed } = localVerification(committed, e2eTargets);
+      assert.deepEqual(pointerFreeView(local as Record<string, any>), pointerFreeView(committed));
+      assert.equal(local.baseUrl, e2eTargets.baseUrl);
+      assert.ok(pointed.includes("baseUrl"), pointed.join(", "));
+      for (const c of local.checks as Record<string, any>[]) {
+        if (c.type === "security") assert.equal(c.url, e2eTargets.tls!.url);
+        if (c.type === "monitoring") assert.equal(c.prometheusUrl, e2eTargets.prometheusUrl);
+        assert.equal(c.kubeconfig, undefined, `${c.name}: the gate supplies the cluster`);
+        assert.equal(c.caFile, undefined, `${c.name}: the config is not edited for the test CA`);
       }
       const urls = JSON.stringify(local).match(/https?:\/\/[^"]+/g) ?? [];
-      assert.ok(urls.every((u) => /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u)), `only loopback targets remain: ${urls.join(", ")}`);
+      assert.ok(urls.length > 0 && urls.every((u) => /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u)), `only loopback targets remain: ${urls.join(", ")}`);
     });
   }
 
   it("reads what a slow release must do from the committed config", () => {
-    assert.equal(slowBlocks(stackConfig(ROOT, "production").verification), true, "production's performance check blocks");
-    assert.equal(slowBlocks(stackConfig(ROOT, "staging").verification), false, "staging's is advisory");
-    assert.equal(maxP95(stackConfig(ROOT, "production").verification), 300);
+    assert.equal(slowBlocks(stack("production").config.verification), true, "production's performance check blocks");
+    assert.equal(slowBlocks(stack("staging").config.verification), false, "staging's is advisory");
+    assert.equal(maxP95(stack("production").config.verification), 300);
+    assert.equal(maxP95({ checks: [{ name: "h", type: "health" }] }), 0);
   });
 
-  it("refuses a check type it cannot point at a local stand-in", () => {
-    assert.throws(() => repoint({ checks: [{ name: "db", type: "database", url: "postgres://db.example.com/x" }] }, targets), /checks\.db \(database\): no local stand-in/);
+  it("refuses a check it cannot point at a local stand-in, naming it", () => {
+    assert.throws(() => localVerification({ checks: [{ name: "db", type: "database", url: "postgres://db.example.com/x" }] }, e2eTargets), /committed check "db" needs a local database/);
+    // Without the gate's cluster and without a stand-in's kubeconfig, a rollout check is not left pointing anywhere.
+    const rollout = { checks: [{ name: "ro", type: "rollout", namespace: "n", deployment: "d" }] };
+    assert.throws(() => localVerification(rollout, { baseUrl: "http://127.0.0.1:1" }), /committed check "ro" needs a local kubeconfig/);
+    assert.equal((localVerification(rollout, { kubeconfig: "/tmp/kc" }).config.checks![0] as Record<string, any>).kubeconfig, "/tmp/kc");
   });
 });

@@ -8,26 +8,14 @@ import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DynamicHost, serializeProvider } from "../fixtures/dynamicHost";
+import { gateInputs, gateUrn, PROJECT_ROOT as ROOT } from "../fixtures/gateHarness";
 import { gateProvider } from "../../components/gate/provider";
 
-const ROOT = path.resolve(__dirname, "../..");
-const URN = "urn:pulumi:test::agent-cellphone-v2::acv2:verification:VerificationGate$pulumi-nodejs:dynamic/verification:Verification::gate-run";
+const URN = gateUrn();
 
 /** Inputs as the component registers them (what the engine stores as the resource's inputs). */
-function inputs(text: string, projectRoot: string, configHash: string, config: unknown = { checks: [{ name: "health", type: "health" }] }) {
-  return {
-    __provider: text,
-    config,
-    configHash,
-    imageRef: "ghcr.io/acv2/app:1.0.0",
-    specHash: "s1",
-    alwaysRun: false,
-    onFailure: "fail",
-    target: { namespace: "acv2", deployment: "agent-cellphone-v2" },
-    projectRoot,
-    stack: "test",
-    plannedChecks: ["health (health)"],
-  };
+function inputs(text: string, projectRoot: string, configHash: string, config = { checks: [{ name: "health", type: "health" }] }) {
+  return gateInputs(text, config, { projectRoot, configHash });
 }
 
 describe("verification gate check: unchanged config answered without loading the suite", function () {

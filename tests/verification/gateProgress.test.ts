@@ -3,23 +3,14 @@
 // then one line per check in the order the checks finish, on the host's stderr (what the engine
 // passes through to `pulumi up`), and no canary secret from a check's header.
 import { strict as assert } from "assert";
-import { mkdtempSync } from "fs";
-import { tmpdir } from "os";
-import * as path from "path";
-import { DynamicHost, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
-import type { Fixture } from "../fixtures/fixtureService";
+import { gateInputs, gateUrn, reportDir, useGateHarness } from "../fixtures/gateHarness";
 
-const ROOT = path.resolve(__dirname, "../..");
-const URN = "urn:pulumi:test::agent-cellphone-v2::acv2:verification:VerificationGate$pulumi-nodejs:dynamic/verification:Verification::gate-run";
+const URN = gateUrn();
 const CANARY = "canary-progress-token-4e91d7";
 
 describe("gate progress lines from the serialized provider (dynamic provider host)", function () {
   this.timeout(120_000);
-  let fixture: Fixture;
-  let host: DynamicHost;
-  let text: string;
-  before(async () => ({ fixture, host, text } = await startGateHarness()));
-  after(() => stopGateHarness({ fixture, host }));
+  const h = useGateHarness();
 
   it("prints the start line, then each check as it finishes, in finishing order, without secrets", async () => {
     const checks = [
@@ -28,14 +19,9 @@ describe("gate progress lines from the serialized provider (dynamic provider hos
       { name: "api", type: "api", timeoutSeconds: 3, endpoints: [{ method: "GET", path: "/api/v1/status", headers: { authorization: `Bearer ${CANARY}` }, expectStatus: 200 }] },
       { name: "broken", type: "health", path: "/nope", timeoutSeconds: 3, advisory: true },
     ];
+    const { host } = h;
     const before = host.output.stderr.length;
-    const res = await host.create(URN, {
-      __provider: text,
-      config: { baseUrl: fixture.url, deadlineSeconds: 60, reportDir: mkdtempSync(path.join(tmpdir(), "acv2-progress-")), checks },
-      configHash: "p1", imageRef: "ghcr.io/acv2/app:1.0.0", specHash: "s1", alwaysRun: false, onFailure: "fail",
-      target: { namespace: "acv2", deployment: "agent-cellphone-v2" }, projectRoot: ROOT, stack: "test",
-      plannedChecks: checks.map((c) => `${c.name} (${c.type})`),
-    });
+    const res = await host.create(URN, gateInputs(h.text, { baseUrl: h.fixture.url, deadlineSeconds: 60, reportDir: reportDir("acv2-progress-"), checks }));
     assert.ifError(res.error);
     const lines = host.output.stderr.slice(before).split("\n").filter((l) => /^\[verification\] (running|\S+: [A-Z]+)/.test(l));
     assert.equal(lines[0], "[verification] running 3 checks (deadline 60s); a line per check as it finishes");

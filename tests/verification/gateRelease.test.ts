@@ -7,68 +7,40 @@ import { strict as assert } from "assert";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { DynamicHost, initFailure, startGateHarness, stopGateHarness } from "../fixtures/dynamicHost";
-import type { Fixture } from "../fixtures/fixtureService";
-import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+import { DynamicHost, initFailure } from "../fixtures/dynamicHost";
+import { gateUrn, useGateHarness, withoutConfig } from "../fixtures/gateHarness";
+import { recorded } from "../fixtures/kubeApi";
+import { IMG, KEY, releaseInputs, TARGET, useReleaseApi, VERIFIED } from "../fixtures/releaseStandIn";
 
-const ROOT = path.resolve(__dirname, "../..");
-const URN = "urn:pulumi:test::agent-cellphone-v2::pulumi-nodejs:dynamic/verification:Verification::gate-run";
-const KEY = "acv2-staging/agent-cellphone-v2";
-const IMG = (v: string) => `ghcr.io/example/agent-cellphone-v2:${v}`;
-const VERIFIED = { imageRef: IMG("1.1.0"), podTemplateHash: "5b7c9d8e6f", revision: 1, verifiedAt: "2026-11-30T10:00:00.000Z" };
+const URN = gateUrn();
 
 describe("verification gate: release semantics (serialized provider, recorded-API stand-in)", function () {
   this.timeout(120_000);
-  let fixture: Fixture;
-  let api: KubeApiStandIn;
-  let host: DynamicHost;
-  let text: string;
-
-  before(async () => ({ fixture, host, text } = await startGateHarness()));
-  after(() => stopGateHarness({ fixture, host }));
-  beforeEach(async () => {
-    fixture.reset();
-    api = await startKubeApi(
-      { deployments: { [KEY]: recorded("deployment-complete.json") }, replicaSets: recorded<{ items: any[] }>("replicasets-three-revisions.json").items },
-      { writable: true },
-    );
-  });
-  afterEach(() => api.close());
+  const h = useGateHarness();
+  const rel = useReleaseApi();
 
   const k8sChecks = [
-    { name: "rollout", type: "rollout", namespace: "acv2-staging", deployment: "agent-cellphone-v2", timeoutSeconds: 30 },
-    { name: "rollback", type: "rollback", namespace: "acv2-staging", deployment: "agent-cellphone-v2", timeoutSeconds: 30 },
+    { name: "rollout", type: "rollout", ...TARGET, timeoutSeconds: 30 },
+    { name: "rollback", type: "rollback", ...TARGET, timeoutSeconds: 30 },
   ];
-  function gateInputs(over: Record<string, unknown> = {}, configOver: Record<string, unknown> = {}) {
-    return {
-      __provider: text,
-      config: {
-        baseUrl: fixture.url, reportDir: mkdtempSync(path.join(tmpdir(), "acv2-rel-")), onFailure: "rollback",
-        checks: [{ name: "health", type: "health", timeoutSeconds: 15 }, ...k8sChecks], ...configOver,
-      },
-      configHash: "c", imageRef: IMG("1.3.0"), specHash: "s3", alwaysRun: false, onFailure: "rollback",
-      target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath },
-      projectRoot: ROOT, stack: "test", plannedChecks: ["health (health)"],
-      ...over,
-    };
-  }
-  const withoutConfig = ({ config: _c, ...rest }: Record<string, unknown>) => rest;
+  const gateInputs = (over: Record<string, unknown> = {}, configOver: Record<string, unknown> = {}) =>
+    releaseInputs(h, rel.api, [{ name: "health", type: "health", timeoutSeconds: 15 }, ...k8sChecks], over, configOver);
   /** What a failing, rolled-back run of 1.3.0 left: the live Deployment runs 1.1.0 again. */
   const afterRollback = (over: Record<string, unknown> = {}) => ({
     ...withoutConfig(gateInputs()), verdict: "failed", verifiedRelease: VERIFIED, failedImages: [IMG("1.3.0")], rolledBack: true, ...over,
   });
-  const setLiveImage = (image: string) => (api.state.deployments[KEY].spec.template.spec.containers[0].image = image);
+  const setLiveImage = (image: string) => (rel.api.state.deployments[KEY].spec.template.spec.containers[0].image = image);
   const reportOf = (msg: string) => JSON.parse(readFileSync(/full report: (\S+)/.exec(msg)![1], "utf8"));
 
   describe("first release (point 3)", () => {
     beforeEach(() => {
-      api.state.deployments[KEY] = recorded("deployment-first-revision.json");
-      api.state.replicaSets = recorded<{ items: any[] }>("replicasets-one-revision.json").items;
+      rel.api.state.deployments[KEY] = recorded("deployment-first-revision.json");
+      rel.api.state.replicaSets = recorded<{ items: any[] }>("replicasets-one-revision.json").items;
     });
 
     it("the first `pulumi up` of a stack passes with a blocking rollback check; the report says why", async () => {
       const first = recorded("deployment-first-revision.json");
-      const res = await host.create(URN, gateInputs({ imageRef: first.spec.template.spec.containers[0].image }));
+      const res = await h.host.create(URN, gateInputs({ imageRef: first.spec.template.spec.containers[0].image }));
       assert.ifError(res.error);
       const rb = JSON.parse(readFileSync(res.result!.outs.reportPath, "utf8")).checks.find((c: any) => c.name === "rollback");
       assert.equal(rb.status, "passed");
@@ -81,7 +53,7 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
       const first = recorded("deployment-first-revision.json");
       const image = first.spec.template.spec.containers[0].image;
       const olds = { ...withoutConfig(gateInputs({ imageRef: image })), verdict: "passed", verifiedRelease: { ...VERIFIED, podTemplateHash: "gone000000" } };
-      const res = await host.update(URN, "verification-test", olds, gateInputs({ imageRef: image, configHash: "c2" }));
+      const res = await h.host.update(URN, "verification-test", olds, gateInputs({ imageRef: image, configHash: "c2" }));
       assert.ok(res.error, "must fail");
       const rb = reportOf(res.error!.details).checks.find((c: any) => c.name === "rollback");
       assert.equal(rb.status, "failed");
@@ -92,27 +64,27 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
   describe("an image that failed verification here (point 4)", () => {
     it("an unchanged re-run after the rollback is refused without running the suite or touching the workload", async () => {
       setLiveImage(IMG("1.1.0"));
-      const res = await host.update(URN, "verification-test", afterRollback(), gateInputs());
+      const res = await h.host.update(URN, "verification-test", afterRollback(), gateInputs());
       const msg = res.error!.details;
       assert.match(msg, /image ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0 failed verification on this stack before and was rolled back; it is not verified again without an explicit opt-in \(the last verified release is ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0\)/);
       assert.match(msg, /ACV2_REDEPLOY_FAILED_IMAGE=1 pulumi up \(or set verification\.redeployFailedImage: true\)/);
       assert.match(msg, /rollback: .* does not run ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0 .*; left as is/);
       assert.match(msg, /acv2-staging\/agent-cellphone-v2 runs ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 but this update expected ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0: .*revert the image in the stack config to ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0/);
-      assert.equal(fixture.requestCount(), 0, "no check ran");
-      assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
+      assert.equal(h.fixture.requestCount(), 0, "no check ran");
+      assert.equal(rel.api.requests.filter((r) => r.method !== "GET").length, 0);
       assert.equal(initFailure(res.error)!.properties.verdict, "failed", "and it is not recorded as verified");
     });
 
     it("`pulumi up --refresh` re-applied it: refused, and the last verified release is restored", async () => {
       // state refreshed from the cluster, the provider re-applied 1.3.0: the live template runs it
-      const res = await host.update(URN, "verification-test", afterRollback(), gateInputs());
+      const res = await h.host.update(URN, "verification-test", afterRollback(), gateInputs());
       assert.match(res.error!.details, /rollback: rolled acv2-staging\/agent-cellphone-v2 back .* to the last verified release ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0/);
-      assert.equal(api.state.deployments[KEY].spec.template.spec.containers[0].image, IMG("1.1.0"));
+      assert.equal(rel.api.state.deployments[KEY].spec.template.spec.containers[0].image, IMG("1.1.0"));
     });
 
     it("with the opt-in but without --refresh, the rollout check says what runs, what was expected and how to proceed", async () => {
       setLiveImage(IMG("1.1.0"));
-      const res = await host.update(URN, "verification-test", afterRollback(), gateInputs({}, { redeployFailedImage: true }));
+      const res = await h.host.update(URN, "verification-test", afterRollback(), gateInputs({}, { redeployFailedImage: true }));
       const rollout = reportOf(res.error!.details).checks.find((c: any) => c.name === "rollout");
       assert.equal(rollout.status, "failed");
       assert.match(rollout.message, /runs ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 but this update expected ghcr\.io\/example\/agent-cellphone-v2:1\.3\.0: the Deployment was changed outside this update .* revert the image in the stack config to ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 and run pulumi up, or run pulumi up --refresh/);
@@ -121,7 +93,7 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
     });
 
     it("opted in with the config key, a fixed release verifies and leaves the failed list", async () => {
-      const res = await host.update(URN, "verification-test", afterRollback(), gateInputs({}, { redeployFailedImage: true }));
+      const res = await h.host.update(URN, "verification-test", afterRollback(), gateInputs({}, { redeployFailedImage: true }));
       assert.ifError(res.error);
       assert.equal(res.result!.outs.verifiedRelease.imageRef, IMG("1.3.0"));
       assert.deepEqual(res.result!.outs.failedImages, []);
@@ -142,7 +114,7 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
   describe("same cluster as the Kubernetes provider (point 6)", () => {
     /** A kubeconfig whose CURRENT context is a dead server and whose `stand-in` context is the API. */
     function twoContexts(): string {
-      const text = readFileSync(api.kubeconfigPath, "utf8");
+      const text = readFileSync(rel.api.kubeconfigPath, "utf8");
       const file = path.join(mkdtempSync(path.join(tmpdir(), "acv2-ctx-")), "kubeconfig");
       const dead = text.replace(/https:\/\/127\.0\.0\.1:\d+/, "https://127.0.0.1:1").replace(/(name|cluster|current-context): recorded-api/g, "$1: dead");
       const cluster = (t: string) => t.slice(t.indexOf("- name:"), t.indexOf("users:"));
@@ -155,17 +127,17 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
 
     it("rollout and rollback checks read the cluster of `kubernetes.context`, not the kubeconfig's current one", async () => {
       const kubeconfig = twoContexts();
-      const res = await host.create(URN, gateInputs({ target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig, context: "stand-in" } }));
+      const res = await h.host.create(URN, gateInputs({ target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig, context: "stand-in" } }));
       assert.ifError(res.error);
-      assert.ok(api.requests.some((r) => r.path.endsWith("/deployments/agent-cellphone-v2")), "the stand-in was read");
-      const without = await host.create(URN, gateInputs({ target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig } }));
+      assert.ok(rel.api.requests.some((r) => r.path.endsWith("/deployments/agent-cellphone-v2")), "the stand-in was read");
+      const without = await h.host.create(URN, gateInputs({ target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig } }));
       assert.match(without.error!.details, /rollout\s+rollout\s+ERROR .*Kubernetes API unreachable/, "the current context is the dead one");
     });
 
     it("an unknown context fails naming it and the contexts there are", async () => {
-      const res = await host.create(URN, gateInputs({ target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: twoContexts(), context: "prod-eu" } }));
+      const res = await h.host.create(URN, gateInputs({ target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: twoContexts(), context: "prod-eu" } }));
       assert.match(res.error!.details, /kubernetes\.context "prod-eu" is not in the kubeconfig \(contexts: dead, stand-in\)/);
-      assert.equal(fixture.requestCount(), 0);
+      assert.equal(h.fixture.requestCount(), 0);
     });
   });
 });

@@ -4,54 +4,25 @@
 // bearer token, as it would to an apiserver. tests/e2e/rollback.test.ts does the same on the
 // loopback control plane, where the real controller moves ReplicaSets and revisions.
 import { strict as assert } from "assert";
-import { mkdtempSync } from "fs";
-import { tmpdir } from "os";
-import * as path from "path";
 import { verifiedReplicaSet } from "../../components/gate/rollback";
-import { initFailure, startGateHarness, stopGateHarness, type DynamicHost } from "../fixtures/dynamicHost";
-import type { Fixture } from "../fixtures/fixtureService";
-import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+import { initFailure } from "../fixtures/dynamicHost";
+import { gateUrn, useGateHarness, withoutConfig } from "../fixtures/gateHarness";
+import { recorded } from "../fixtures/kubeApi";
+import { IMG, KEY, liveImage as liveImageOf, releaseInputs, useReleaseApi, VERIFIED } from "../fixtures/releaseStandIn";
 
-const ROOT = path.resolve(__dirname, "../..");
-const URN = "urn:pulumi:test::agent-cellphone-v2::pulumi-nodejs:dynamic/verification:Verification::gate-run";
-const KEY = "acv2-staging/agent-cellphone-v2";
-const IMG = (v: string) => `ghcr.io/example/agent-cellphone-v2:${v}`;
-// Revision 1 (1.1.0, hash 5b7c9d8e6f) passed verification; 2 (1.2.0) and 3 (1.3.0, live) did not.
-const VERIFIED = { imageRef: IMG("1.1.0"), podTemplateHash: "5b7c9d8e6f", revision: 1, verifiedAt: "2026-11-30T10:00:00.000Z" };
+const URN = gateUrn();
 
 describe("verification gate onFailure: rollback to the last verified release (recorded-API stand-in)", function () {
   this.timeout(120_000);
-  let fixture: Fixture;
-  let api: KubeApiStandIn;
-  let host: DynamicHost;
-  let text: string;
+  const h = useGateHarness();
+  const rel = useReleaseApi();
 
-  before(async () => ({ fixture, host, text } = await startGateHarness()));
-  after(() => stopGateHarness({ fixture, host }));
-  beforeEach(async () => {
-    fixture.reset();
-    api = await startKubeApi(
-      { deployments: { [KEY]: recorded("deployment-complete.json") }, replicaSets: recorded<{ items: any[] }>("replicasets-three-revisions.json").items },
-      { writable: true },
-    );
-  });
-  afterEach(() => api.close());
-
-  function gateInputs(over: Record<string, unknown> = {}, configOver: Record<string, unknown> = {}) {
-    return {
-      __provider: text,
-      config: { baseUrl: fixture.url, reportDir: mkdtempSync(path.join(tmpdir(), "acv2-rb-")), onFailure: "rollback", checks: [{ name: "health", type: "health", timeoutSeconds: 15 }], ...configOver },
-      configHash: "c", imageRef: IMG("1.3.0"), specHash: "s3", alwaysRun: false, onFailure: "rollback",
-      target: { namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath },
-      projectRoot: ROOT, stack: "test", plannedChecks: ["health (health)"],
-      ...over,
-    };
-  }
+  const gateInputs = (over: Record<string, unknown> = {}, configOver: Record<string, unknown> = {}) =>
+    releaseInputs(h, rel.api, [{ name: "health", type: "health", timeoutSeconds: 15 }], over, configOver);
   /** The record a passing run of 1.2.0 would have left... except 1.1.0 is the one that passed. */
   const olds = (over: Record<string, unknown> = {}) => ({ ...withoutConfig(gateInputs({ imageRef: IMG("1.2.0"), specHash: "s2" })), verdict: "failed", verifiedRelease: VERIFIED, failedImages: [IMG("1.2.0")], rolledBack: true, ...over });
-  const withoutConfig = ({ config: _c, ...rest }: Record<string, unknown>) => rest;
-  const liveImage = () => api.state.deployments[KEY].spec.template.spec.containers[0].image;
-  const puts = () => api.requests.filter((r) => r.method === "PUT");
+  const liveImage = () => liveImageOf(rel.api);
+  const puts = () => rel.api.requests.filter((r) => r.method === "PUT");
 
   it("finds the verified release's ReplicaSet by its pod-template-hash", () => {
     const rs = verifiedReplicaSet(recorded("deployment-complete.json"), recorded<{ items: any[] }>("replicasets-three-revisions.json").items, VERIFIED);
@@ -59,14 +30,14 @@ describe("verification gate onFailure: rollback to the last verified release (re
   });
 
   it("a failing new release goes back to the LAST VERIFIED release, not the previous revision (fault 17)", async () => {
-    fixture.knobs.healthStatus = 503;
+    h.fixture.knobs.healthStatus = 503;
     const started = Date.now();
-    const res = await host.update(URN, "verification-test", olds(), gateInputs());
+    const res = await h.host.update(URN, "verification-test", olds(), gateInputs());
     assert.ok(res.error, "a failed verification must still fail the update");
     const msg = res.error!.details ?? res.error!.message;
     assert.match(msg, /rollback: rolled acv2-staging\/agent-cellphone-v2 back from revision 3 to the last verified release ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0 \(ReplicaSet agent-cellphone-v2-5b7c9d8e6f, revision 1\); rollout complete/);
     assert.equal(liveImage(), IMG("1.1.0"), "revision 2 (1.2.0) failed verification: it must never be the target");
-    assert.equal(api.state.deployments[KEY].spec.template.metadata.labels["pod-template-hash"], undefined, "the ReplicaSet's hash label must not be copied");
+    assert.equal(rel.api.state.deployments[KEY].spec.template.metadata.labels["pod-template-hash"], undefined, "the ReplicaSet's hash label must not be copied");
     assert.equal(puts().length, 1);
     // The failure leaves a record (partial state): the next run knows 1.3.0 failed and was rolled back.
     const rec = initFailure(res.error)!;
@@ -81,8 +52,8 @@ describe("verification gate onFailure: rollback to the last verified release (re
   });
 
   it("refuses to roll back when no release ever passed verification, and says so", async () => {
-    fixture.knobs.healthStatus = 503;
-    const res = await host.create(URN, gateInputs());
+    h.fixture.knobs.healthStatus = 503;
+    const res = await h.host.create(URN, gateInputs());
     const msg = res.error!.details ?? res.error!.message;
     assert.match(msg, /rollback: not rolled back: no release has passed verification on this stack yet, so there is nothing verified to return to; the workload was left as is/);
     assert.equal(puts().length, 0);
@@ -90,8 +61,8 @@ describe("verification gate onFailure: rollback to the last verified release (re
   });
 
   it("refuses when the verified release's ReplicaSet is gone", async () => {
-    fixture.knobs.healthStatus = 503;
-    const res = await host.update(URN, "verification-test", olds({ verifiedRelease: { ...VERIFIED, podTemplateHash: "0000000000" } }), gateInputs());
+    h.fixture.knobs.healthStatus = 503;
+    const res = await h.host.update(URN, "verification-test", olds({ verifiedRelease: { ...VERIFIED, podTemplateHash: "0000000000" } }), gateInputs());
     const msg = res.error!.details ?? res.error!.message;
     assert.match(msg, /rollback: refused: cannot return acv2-staging\/agent-cellphone-v2 to the last verified release ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0: no ReplicaSet with pod-template-hash 0000000000 is left/);
     assert.equal(puts().length, 0);
@@ -102,31 +73,31 @@ describe("verification gate onFailure: rollback to the last verified release (re
     ["alwaysRun", { imageRef: IMG("1.3.0"), specHash: "s3", alwaysRun: true }],
   ] as const) {
     it(`a failure on ${what} fails the update without touching the workload, and says so`, async () => {
-      fixture.knobs.healthStatus = 503;
+      h.fixture.knobs.healthStatus = 503;
       const passedOn130 = olds({ imageRef: IMG("1.3.0"), specHash: "s3", verdict: "passed", rolledBack: false, failedImages: [] });
-      const res = await host.update(URN, "verification-test", passedOn130, gateInputs(news));
+      const res = await h.host.update(URN, "verification-test", passedOn130, gateInputs(news));
       const msg = res.error!.details ?? res.error!.message;
       assert.match(msg, /rollback: not rolled back: this run re-checked the release already deployed \(no new image or Deployment spec\); the workload was left as is/);
-      assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
+      assert.equal(rel.api.requests.filter((r) => r.method !== "GET").length, 0);
       assert.deepEqual(initFailure(res.error)!.properties.failedImages, [], "a re-check failure does not mark the image failed");
     });
   }
 
   it("with onFailure: fail it never writes to the API", async () => {
-    fixture.knobs.healthStatus = 503;
-    const res = await host.update(URN, "verification-test", olds(), gateInputs({ onFailure: "fail" }, { onFailure: "fail" }));
+    h.fixture.knobs.healthStatus = 503;
+    const res = await h.host.update(URN, "verification-test", olds(), gateInputs({ onFailure: "fail" }, { onFailure: "fail" }));
     assert.match(res.error!.details ?? "", /rollback: onFailure is fail: the workload was left as is/);
-    assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
+    assert.equal(rel.api.requests.filter((r) => r.method !== "GET").length, 0);
     assert.equal(liveImage(), IMG("1.3.0"));
   });
 
   it("a pass records the release (image and the live ReplicaSet's pod-template-hash) for the next rollback", async () => {
-    const res = await host.update(URN, "verification-test", olds({ failedImages: [IMG("1.2.0")] }), gateInputs());
+    const res = await h.host.update(URN, "verification-test", olds({ failedImages: [IMG("1.2.0")] }), gateInputs());
     assert.ifError(res.error);
     const outs = res.result!.outs;
     assert.equal(outs.verdict, "passed");
     assert.deepEqual({ ...outs.verifiedRelease, verifiedAt: undefined }, { imageRef: IMG("1.3.0"), podTemplateHash: "6d8f7b9c4f", revision: 3, verifiedAt: undefined });
     assert.deepEqual(outs.failedImages, [IMG("1.2.0")]);
-    assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
+    assert.equal(rel.api.requests.filter((r) => r.method !== "GET").length, 0);
   });
 });

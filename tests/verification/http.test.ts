@@ -1,20 +1,12 @@
 // The HTTP helper's error classification against real failures: a closed loopback port, a name
 // under .invalid (RFC 6761: never resolves), a fixture that hangs, TLS spoken to a plain server.
 import { strict as assert } from "node:assert";
-import * as net from "node:net";
 import { AbortReason, deadlineReason } from "../../verification/abort";
 import { HttpError, classifyError, errorOutcome, httpRequest, joinUrl } from "../../verification/http";
+import { closedPort } from "../fixtures/closedPort";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 
 /** A loopback port with nothing listening: bind, note the port, close. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 async function rejection(p: Promise<unknown>): Promise<HttpError> {
   try {
     await p;

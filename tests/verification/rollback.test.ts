@@ -3,42 +3,24 @@
 // tests/fixtures/kube-api/), until the real control-plane issue lands. The check must be
 // read-only: every test asserts the stand-in saw nothing but GET requests.
 import { strict as assert } from "node:assert";
-import { childSignal, timeoutReason } from "../../verification/abort";
 import { canonical, definition, judgeRollback, templateKey } from "../../verification/checks/rollback";
-import { checkSchema, type CheckConfigOf } from "../../verification/schema";
 import type { AttemptOutcome } from "../../verification/types";
-import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+import { attemptCheck, KUBE_TARGET, useKubeApi } from "../fixtures/checkAttempt";
+import { recorded } from "../fixtures/kubeApi";
 
 const KEY = "acv2-staging/agent-cellphone-v2";
 
 describe("rollback check (real client-node, recorded-API stand-in)", function () {
   this.timeout(30_000);
-  let api: KubeApiStandIn;
-  before(async () => {
-    api = await startKubeApi();
-  });
-  after(() => api.close());
-  beforeEach(() => {
-    api.requests.length = 0;
-  });
-  afterEach(() => {
-    const writes = api.requests.filter((r) => r.method !== "GET");
-    assert.deepEqual(writes, [], "the rollback check must never write to the API");
-  });
+  const k = useKubeApi({ readOnly: "the rollback check must never write to the API" });
 
-  async function attempt(): Promise<AttemptOutcome> {
-    const config = checkSchema.parse({ name: "rb", type: "rollback", namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath }) as CheckConfigOf<"rollback">;
-    const child = childSignal(undefined, 10_000, () => timeoutReason(10_000));
-    try {
-      return await definition.attempt(config, { signal: child.signal, timeoutMs: 10_000 });
-    } finally {
-      child.dispose();
-    }
+  function attempt(): Promise<AttemptOutcome> {
+    return attemptCheck(definition, "rollback", { name: "rb", ...KUBE_TARGET, kubeconfig: k.api.kubeconfigPath });
   }
 
   it("passes when an older owned revision with a different template exists", async () => {
-    api.state.deployments[KEY] = recorded("deployment-complete.json");
-    api.state.replicaSets = recorded<{ items: Record<string, any>[] }>("replicasets-three-revisions.json").items;
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
+    k.api.state.replicaSets = recorded<{ items: Record<string, any>[] }>("replicasets-three-revisions.json").items;
     const out = await attempt();
     assert.equal(out.status, "passed", out.message);
     assert.equal(out.message, "acv2-staging/agent-cellphone-v2 can roll back from revision 3 to 2 (agent-cellphone-v2-84f6c7d9b5); revisionHistoryLimit 10");
@@ -48,16 +30,16 @@ describe("rollback check (real client-node, recorded-API stand-in)", function ()
     assert.deepEqual(m.previousImages, ["ghcr.io/example/agent-cellphone-v2:1.2.0"]);
     assert.deepEqual(m.currentImages, ["ghcr.io/example/agent-cellphone-v2:1.3.0"]);
     // Only reads, and the list used the Deployment's own selector.
-    assert.deepEqual(api.requests.map((r) => `${r.method} ${r.path}`), [
+    assert.deepEqual(k.api.requests.map((r) => `${r.method} ${r.path}`), [
       "GET /apis/apps/v1/namespaces/acv2-staging/deployments/agent-cellphone-v2",
       "GET /apis/apps/v1/namespaces/acv2-staging/replicasets",
     ]);
-    assert.equal(api.requests[1].query.labelSelector, "app.kubernetes.io/name=agent-cellphone-v2,app.kubernetes.io/instance=staging");
+    assert.equal(k.api.requests[1].query.labelSelector, "app.kubernetes.io/name=agent-cellphone-v2,app.kubernetes.io/instance=staging");
   });
 
   it("is INCONCLUSIVE on a first deployment with only one revision", async () => {
-    api.state.deployments[KEY] = recorded("deployment-first-revision.json");
-    api.state.replicaSets = recorded<{ items: Record<string, any>[] }>("replicasets-one-revision.json").items;
+    k.api.state.deployments[KEY] = recorded("deployment-first-revision.json");
+    k.api.state.replicaSets = recorded<{ items: Record<string, any>[] }>("replicasets-one-revision.json").items;
     const out = await attempt();
     assert.equal(out.status, "inconclusive");
     assert.equal(out.message, "no previous revision to roll back to (acv2-staging/agent-cellphone-v2 is at revision 1, the only distinct template)");
@@ -66,26 +48,26 @@ describe("rollback check (real client-node, recorded-API stand-in)", function ()
   it("fails when revisionHistoryLimit is 0, whatever ReplicaSets remain", async () => {
     const d = recorded("deployment-complete.json");
     d.spec.revisionHistoryLimit = 0;
-    api.state.deployments[KEY] = d;
-    api.state.replicaSets = recorded<{ items: Record<string, any>[] }>("replicasets-three-revisions.json").items;
+    k.api.state.deployments[KEY] = d;
+    k.api.state.replicaSets = recorded<{ items: Record<string, any>[] }>("replicasets-three-revisions.json").items;
     const out = await attempt();
     assert.equal(out.status, "failed");
     assert.equal(out.message, "acv2-staging/agent-cellphone-v2 has revisionHistoryLimit 0: no old ReplicaSet is kept to roll back to");
   });
 
   it("is ERROR when the Deployment cannot be read for lack of access", async () => {
-    api.state.deployments[KEY] = recorded("deployment-complete.json");
-    const tokenWas = api.token;
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
+    const tokenWas = k.api.token;
     // A kubeconfig with a wrong token: the stand-in answers 401 like the apiserver.
     const fs = await import("node:fs");
-    const text = fs.readFileSync(api.kubeconfigPath, "utf8");
-    fs.writeFileSync(api.kubeconfigPath, text.replace(tokenWas, "wrong-token-0000"));
+    const text = fs.readFileSync(k.api.kubeconfigPath, "utf8");
+    fs.writeFileSync(k.api.kubeconfigPath, text.replace(tokenWas, "wrong-token-0000"));
     try {
       const out = await attempt();
       assert.equal(out.status, "error");
       assert.equal(out.message, "deployment acv2-staging/agent-cellphone-v2: API access denied (401)");
     } finally {
-      fs.writeFileSync(api.kubeconfigPath, text);
+      fs.writeFileSync(k.api.kubeconfigPath, text);
     }
   });
 });

@@ -2,11 +2,10 @@
 // verified release as the only usable target. Real client-node against the recorded-API stand-in;
 // read-only like the registry's check (every test asserts only GETs were sent).
 import { strict as assert } from "node:assert";
-import { childSignal, timeoutReason } from "../../verification/abort";
 import { judgeRollback, rollbackDefinition, type ReleaseContext } from "../../verification/checks/rollback";
-import { checkSchema, type CheckConfigOf } from "../../verification/schema";
 import type { AttemptOutcome } from "../../verification/types";
-import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+import { attemptCheck, KUBE_TARGET, useKubeApi } from "../fixtures/checkAttempt";
+import { recorded } from "../fixtures/kubeApi";
 
 const KEY = "acv2-staging/agent-cellphone-v2";
 const three = () => recorded<{ items: Record<string, any>[] }>("replicasets-three-revisions.json").items;
@@ -14,29 +13,15 @@ const one = () => recorded<{ items: Record<string, any>[] }>("replicasets-one-re
 
 describe("rollback check with the gate's release record (point 3: first release; point 4: verified target)", function () {
   this.timeout(30_000);
-  let api: KubeApiStandIn;
-  before(async () => {
-    api = await startKubeApi();
-  });
-  after(() => api.close());
-  beforeEach(() => {
-    api.requests.length = 0;
-  });
-  afterEach(() => assert.deepEqual(api.requests.filter((r) => r.method !== "GET"), [], "read-only"));
+  const k = useKubeApi({ readOnly: "read-only" });
 
-  async function attempt(release: ReleaseContext): Promise<AttemptOutcome> {
-    const config = checkSchema.parse({ name: "rb", type: "rollback", namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath }) as CheckConfigOf<"rollback">;
-    const child = childSignal(undefined, 10_000, () => timeoutReason(10_000));
-    try {
-      return await rollbackDefinition(release).attempt(config, { signal: child.signal, timeoutMs: 10_000 });
-    } finally {
-      child.dispose();
-    }
+  function attempt(release: ReleaseContext): Promise<AttemptOutcome> {
+    return attemptCheck(rollbackDefinition(release), "rollback", { name: "rb", ...KUBE_TARGET, kubeconfig: k.api.kubeconfigPath });
   }
 
   it("first release (nothing verified yet, one revision): PASSED, saying there is nothing to roll back to yet", async () => {
-    api.state.deployments[KEY] = recorded("deployment-first-revision.json");
-    api.state.replicaSets = one();
+    k.api.state.deployments[KEY] = recorded("deployment-first-revision.json");
+    k.api.state.replicaSets = one();
     const out = await attempt({ firstRelease: true });
     assert.equal(out.status, "passed", out.message);
     assert.equal(out.message, "first release of acv2-staging/agent-cellphone-v2: nothing to roll back to yet (revision 1 is the only distinct template); revisionHistoryLimit 10 keeps this one for the next release");
@@ -44,8 +29,8 @@ describe("rollback check with the gate's release record (point 3: first release;
   });
 
   it("a later release with no previous revision is still not a pass (INCONCLUSIVE blocks)", async () => {
-    api.state.deployments[KEY] = recorded("deployment-first-revision.json");
-    api.state.replicaSets = one();
+    k.api.state.deployments[KEY] = recorded("deployment-first-revision.json");
+    k.api.state.replicaSets = one();
     const out = await attempt({ firstRelease: false });
     assert.equal(out.status, "inconclusive");
     assert.match(out.message, /^no previous revision to roll back to/);
@@ -54,24 +39,24 @@ describe("rollback check with the gate's release record (point 3: first release;
   it("revisionHistoryLimit 0 fails even on a first release", async () => {
     const d = recorded("deployment-first-revision.json");
     d.spec.revisionHistoryLimit = 0;
-    api.state.deployments[KEY] = d;
-    api.state.replicaSets = one();
+    k.api.state.deployments[KEY] = d;
+    k.api.state.replicaSets = one();
     const out = await attempt({ firstRelease: true });
     assert.equal(out.status, "failed");
     assert.match(out.message, /revisionHistoryLimit 0/);
   });
 
   it("with a verified release recorded, only its ReplicaSet counts: present -> PASSED naming it", async () => {
-    api.state.deployments[KEY] = recorded("deployment-complete.json");
-    api.state.replicaSets = three();
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
+    k.api.state.replicaSets = three();
     const out = await attempt({ firstRelease: false, verifiedPodTemplateHash: "5b7c9d8e6f", verifiedImage: "ghcr.io/example/agent-cellphone-v2:1.1.0" });
     assert.equal(out.status, "passed", out.message);
     assert.equal(out.message, "acv2-staging/agent-cellphone-v2 can roll back from revision 3 to the last verified release (agent-cellphone-v2-5b7c9d8e6f, revision 1); revisionHistoryLimit 10");
   });
 
   it("the verified release's ReplicaSet gone -> FAILED 'no usable previous revision', even though older revisions exist", async () => {
-    api.state.deployments[KEY] = recorded("deployment-complete.json");
-    api.state.replicaSets = three().filter((rs) => rs.metadata.labels["pod-template-hash"] !== "5b7c9d8e6f");
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
+    k.api.state.replicaSets = three().filter((rs) => rs.metadata.labels["pod-template-hash"] !== "5b7c9d8e6f");
     const out = await attempt({ firstRelease: false, verifiedPodTemplateHash: "5b7c9d8e6f", verifiedImage: "ghcr.io/example/agent-cellphone-v2:1.1.0" });
     assert.equal(out.status, "failed");
     assert.match(out.message, /has no usable previous revision: the ReplicaSet of the last verified release \(ghcr\.io\/example\/agent-cellphone-v2:1\.1\.0, pod-template-hash 5b7c9d8e6f\) is gone/);

@@ -7,30 +7,16 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { childSignal, timeoutReason } from "../../verification/abort";
 import { definition, judgeRollout } from "../../verification/checks/rollout";
-import { checkSchema, type CheckConfigOf } from "../../verification/schema";
 import type { AttemptOutcome } from "../../verification/types";
+import { attemptCheck } from "../fixtures/checkAttempt";
+import { closedPort } from "../fixtures/closedPort";
 import { kubeconfigYaml, recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
 
 const KEY = "acv2-staging/agent-cellphone-v2";
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function attempt(kubeconfig: string, deployment = "agent-cellphone-v2", timeoutMs = 10_000): Promise<AttemptOutcome> {
-  const config = checkSchema.parse({ name: "rollout", type: "rollout", namespace: "acv2-staging", deployment, kubeconfig }) as CheckConfigOf<"rollout">;
-  const child = childSignal(undefined, timeoutMs, () => timeoutReason(timeoutMs));
-  try {
-    return await definition.attempt(config, { signal: child.signal, timeoutMs });
-  } finally {
-    child.dispose();
-  }
+function attempt(kubeconfig: string, deployment = "agent-cellphone-v2", timeoutMs = 10_000): Promise<AttemptOutcome> {
+  return attemptCheck(definition, "rollout", { name: "rollout", namespace: "acv2-staging", deployment, kubeconfig }, timeoutMs);
 }
 
 describe("rollout check (real client-node, recorded-API stand-in)", function () {

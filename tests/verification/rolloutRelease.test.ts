@@ -3,38 +3,24 @@
 // awaits the Deployment (point 5), waits for the rollout within its own attempt timeout. Real
 // client-node against the recorded-API stand-in; the e2e suite repeats it with kwok pods.
 import { strict as assert } from "node:assert";
-import { childSignal, timeoutReason } from "../../verification/abort";
 import { definition, rolloutDefinition, type RolloutOptions } from "../../verification/checks/rollout";
-import { checkSchema, type CheckConfigOf } from "../../verification/schema";
 import type { AttemptOutcome } from "../../verification/types";
-import { recorded, startKubeApi, type KubeApiStandIn } from "../fixtures/kubeApi";
+import { attemptCheck, KUBE_TARGET, useKubeApi } from "../fixtures/checkAttempt";
+import { recorded } from "../fixtures/kubeApi";
 
 const KEY = "acv2-staging/agent-cellphone-v2";
 const LIVE = "ghcr.io/example/agent-cellphone-v2:1.3.0";
 
 describe("rollout check with the gate's expectations (image, waiting)", function () {
   this.timeout(30_000);
-  let api: KubeApiStandIn;
-  before(async () => {
-    api = await startKubeApi();
-  });
-  after(() => api.close());
-  beforeEach(() => {
-    api.requests.length = 0;
-  });
+  const k = useKubeApi();
 
-  async function attempt(opts: RolloutOptions | undefined, timeoutMs = 10_000): Promise<AttemptOutcome> {
-    const config = checkSchema.parse({ name: "rollout", type: "rollout", namespace: "acv2-staging", deployment: "agent-cellphone-v2", kubeconfig: api.kubeconfigPath }) as CheckConfigOf<"rollout">;
-    const child = childSignal(undefined, timeoutMs, () => timeoutReason(timeoutMs));
-    try {
-      return await (opts ? rolloutDefinition(opts) : definition).attempt(config, { signal: child.signal, timeoutMs });
-    } finally {
-      child.dispose();
-    }
+  function attempt(opts: RolloutOptions | undefined, timeoutMs = 10_000): Promise<AttemptOutcome> {
+    return attemptCheck(opts ? rolloutDefinition(opts) : definition, "rollout", { name: "rollout", ...KUBE_TARGET, kubeconfig: k.api.kubeconfigPath }, timeoutMs);
   }
 
   it("fails when the live template runs another image, naming what runs, what was expected and how to proceed", async () => {
-    api.state.deployments[KEY] = recorded("deployment-complete.json");
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
     const out = await attempt({ expectedImage: "ghcr.io/example/agent-cellphone-v2:1.4.0", mismatchHint: "revert the image" });
     assert.equal(out.status, "failed");
     assert.equal(out.message, `acv2-staging/agent-cellphone-v2 runs ${LIVE} but this update expected ghcr.io/example/agent-cellphone-v2:1.4.0: revert the image`);
@@ -43,18 +29,18 @@ describe("rollout check with the gate's expectations (image, waiting)", function
   });
 
   it("passes when the live template runs the expected image", async () => {
-    api.state.deployments[KEY] = recorded("deployment-complete.json");
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
     const out = await attempt({ expectedImage: LIVE });
     assert.equal(out.status, "passed", out.message);
   });
 
   it("waits for a rollout that completes within the attempt timeout", async () => {
-    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
-    const becomeReady = setTimeout(() => (api.state.deployments[KEY] = recorded("deployment-complete.json")), 1500);
+    k.api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    const becomeReady = setTimeout(() => (k.api.state.deployments[KEY] = recorded("deployment-complete.json")), 1500);
     try {
       const out = await attempt({ waitForCompletion: true, pollMs: 200 });
       assert.equal(out.status, "passed", out.message);
-      const reads = api.requests.filter((r) => r.method === "GET").length;
+      const reads = k.api.requests.filter((r) => r.method === "GET").length;
       assert.ok(reads >= 3, `read ${reads} times while waiting`);
     } finally {
       clearTimeout(becomeReady);
@@ -62,7 +48,7 @@ describe("rollout check with the gate's expectations (image, waiting)", function
   });
 
   it("a rollout that never completes is FAILED (a verdict, not an ERROR) before the attempt times out", async () => {
-    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    k.api.state.deployments[KEY] = recorded("deployment-unavailable.json");
     const started = Date.now();
     const out = await attempt({ waitForCompletion: true, pollMs: 200 }, 3000);
     assert.equal(out.status, "failed");
@@ -73,8 +59,8 @@ describe("rollout check with the gate's expectations (image, waiting)", function
   it("a slow apiserver: the last read is not started when it could not answer before the attempt times out", async () => {
     // Seen through `pulumi up` on a loaded machine: the check's last read ran past the runner's
     // timer and a never-ready release ended ERROR "timed out" instead of FAILED.
-    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
-    api.state.latencyMs = 1400;
+    k.api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    k.api.state.latencyMs = 1400;
     try {
       const started = Date.now();
       const out = await attempt({ waitForCompletion: true, pollMs: 200 }, 3000);
@@ -82,13 +68,13 @@ describe("rollout check with the gate's expectations (image, waiting)", function
       assert.match(out.message, /rollout incomplete: available 1\/3 \(still not complete after waiting [0-9] s\)$/);
       assert.ok(Date.now() - started < 3000, "answered before the attempt timeout");
     } finally {
-      api.state.latencyMs = 0;
+      k.api.state.latencyMs = 0;
     }
   });
 
   it("a read that hangs after the first: answers with the last reading before the attempt times out", async () => {
-    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
-    const hang = setTimeout(() => (api.state.latencyMs = 10_000), 300);
+    k.api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    const hang = setTimeout(() => (k.api.state.latencyMs = 10_000), 300);
     try {
       const started = Date.now();
       const out = await attempt({ waitForCompletion: true, pollMs: 200 }, 3000);
@@ -97,22 +83,22 @@ describe("rollout check with the gate's expectations (image, waiting)", function
       assert.ok(Date.now() - started < 3000, "answered before the attempt timeout");
     } finally {
       clearTimeout(hang);
-      api.state.latencyMs = 0;
+      k.api.state.latencyMs = 0;
     }
   });
 
   it("stops waiting at once when the rollout is stuck (ProgressDeadlineExceeded)", async () => {
-    api.state.deployments[KEY] = recorded("deployment-progress-deadline-exceeded.json");
+    k.api.state.deployments[KEY] = recorded("deployment-progress-deadline-exceeded.json");
     const out = await attempt({ waitForCompletion: true, pollMs: 200 });
     assert.equal(out.status, "failed");
     assert.match(out.message, /ProgressDeadlineExceeded/);
-    assert.equal(api.requests.length, 1);
+    assert.equal(k.api.requests.length, 1);
   });
 
   it("the CLI's rollout check still reads once (no waiting)", async () => {
-    api.state.deployments[KEY] = recorded("deployment-unavailable.json");
+    k.api.state.deployments[KEY] = recorded("deployment-unavailable.json");
     const out = await attempt(undefined);
     assert.equal(out.status, "failed");
-    assert.equal(api.requests.length, 1);
+    assert.equal(k.api.requests.length, 1);
   });
 });

@@ -3,22 +3,14 @@
 // returns INCONCLUSIVE); those use a scripted check definition passed through the runner's
 // documented `definitions` option (a stand-in check implementation, not a mock of a service).
 import { strict as assert } from "node:assert";
-import * as net from "node:net";
 import { runSuite } from "../../verification/runner";
 import type { CheckDefinition, CheckResult } from "../../verification/types";
+import { closedPort } from "../fixtures/closedPort";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 import { config } from "./helpers";
 
 const scripted = (fn: CheckDefinition<"health">["attempt"]): { health: CheckDefinition<"health"> } => ({ health: { type: "health", attempt: fn } });
 const byName = (checks: CheckResult[], name: string) => checks.find((c) => c.name === name) as CheckResult;
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe("runner: policy", () => {
   let fx: Fixture;

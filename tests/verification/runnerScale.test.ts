@@ -6,16 +6,9 @@ import { execFileSync } from "node:child_process";
 import * as net from "node:net";
 import { DEFAULT_CONCURRENCY, runSuite, suiteStatus } from "../../verification/runner";
 import type { CheckResult } from "../../verification/types";
+import { closedPort } from "../fixtures/closedPort";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 import { config, REPO } from "./helpers";
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Accepts connections and never answers; counts how many are open at once. */
 async function silentServer(): Promise<{ url: string; maxOpen: () => number; close: () => Promise<void> }> {

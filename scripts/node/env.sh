@@ -5,6 +5,7 @@
 #   ACV2_NODE_NAME        default acv2-node-0
 #   ACV2_NODE_BRIDGE      default acv2br0 (the pod network's Linux bridge; 15 characters at most)
 #   ACV2_NODE_POD_CIDR    default 10.89.0.0/24 (the bridge holds .1, which is also the node's IP)
+#   ACV2_NODE_SERVICE_CIDR default 10.96.0.0/16 (start-k8s's service range; routed onto the bridge)
 #   ACV2_KUBELET_PORT     default 10350 (kubelet API on 127.0.0.1; healthz +3, kube-proxy healthz +1, metrics +2)
 K8S_BIN="$("$ROOT/scripts/install-k8s" --print-bin)"
 NODE_BIN="$("$ROOT/scripts/install-node" --print-bin)"
@@ -16,6 +17,7 @@ NODE_NAME="${ACV2_NODE_NAME:-acv2-node-0}"
 BRIDGE="${ACV2_NODE_BRIDGE:-acv2br0}"
 POD_CIDR="${ACV2_NODE_POD_CIDR:-10.89.0.0/24}"
 NODE_IP="${POD_CIDR%.*/*}.1"
+SERVICE_CIDR="${ACV2_NODE_SERVICE_CIDR:-10.96.0.0/16}"
 KUBELET_PORT="${ACV2_KUBELET_PORT:-10350}"
 CGROUP_ROOT="/$NODE_NAME"
 SOCK="$DIR/containerd/containerd.sock"

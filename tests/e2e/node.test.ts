@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
 import { k8sClient } from "../../verification/k8s";
 import { deleteNamespace, freshNamespace, ROOT, waitFor } from "./cluster";
-import { get, isReady, nodeFootprint, nodeOrSkip, PROBE_IMAGE, probePod, recordedBuildSeconds, stopNodeIfStarted, type Node } from "./node";
+import { get, isReady, nodeDiagnostics, nodeFootprint, nodeOrSkip, PROBE_IMAGE, probePod, recordedBuildSeconds, stopNodeIfStarted, type Node } from "./node";
 
 describe("e2e: a real node runs containers (kubelet, containerd, kube-proxy)", function () {
   this.timeout(180_000);
@@ -68,15 +68,20 @@ describe("e2e: a real node runs containers (kubelet, containerd, kube-proxy)", f
     const nodePort = svc.spec!.ports![0].nodePort!;
     // kube-proxy syncs its rules after it sees the Service and its EndpointSlice.
     let who: { uid: number; gid: number; hostname: string; rootWritable: boolean } | undefined;
-    await waitFor(`GET http://${clusterIP}/whoami`, 30_000, async () => {
+    let lastError = "";
+    await waitFor(`GET http://${clusterIP}/whoami`, 60_000, async () => {
       try {
-        const r = await get(`http://${clusterIP}/whoami`, 2_000);
+        const r = await get(`http://${clusterIP}/whoami`, 5_000);
         if (r.status === 200) who = JSON.parse(r.body);
+        else lastError = `status ${r.status}`;
         return who !== undefined;
-      } catch {
+      } catch (e) {
+        lastError = String(e);
         return false;
       }
-    }, 250);
+    }, 250).catch((e: Error) => {
+      throw new Error(`${e.message}; last error: ${lastError}\n${nodeDiagnostics(clusterIP)}`);
+    });
     assert.deepEqual(who, { uid: 65532, gid: 65532, hostname: "web", rootWritable: false }, "served from inside the container, as uid 65532, root filesystem read-only");
     const viaNodePort = await get(`http://${n!.ip}:${nodePort}/health`);
     assert.deepEqual(viaNodePort, { status: 200, body: "ok" });

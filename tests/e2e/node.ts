@@ -4,6 +4,7 @@
 // goes. Suites skip, saying why, when the node parts are not built or the machine cannot run them.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import type { V1Pod } from "@kubernetes/client-node";
 import { ensureCluster, missingReason, ROOT, type Cluster } from "./cluster";
@@ -120,10 +121,20 @@ export function isReady(p: V1Pod): boolean {
   return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
-/** GET over plain HTTP with a hard timeout; the body as text. */
-export async function get(url: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, body: await res.text() };
+/** GET over plain HTTP on a new connection each time (a kept-alive one opened before
+ * kube-proxy's rules existed would never be rewritten), with a hard timeout; the body as text. */
+export function get(url: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
 }
 
 /** Reads a build duration the install scripts recorded (`<stamps>/<name>.seconds`), if any. */
@@ -155,4 +166,17 @@ export function nodeFootprint(): { processes: string[]; mounts: number; cgroups:
   const save = (cmd: string): string => spawnSync(cmd, [], { encoding: "utf8" }).stdout ?? "";
   const chains = (save("iptables-save") + save("ip6tables-save")).split("\n").filter((l) => l.startsWith(":KUBE-")).length;
   return { processes, mounts, cgroups, bridge, chains };
+}
+
+/** For a failure message: kube-proxy's last log lines and its nat rules for one Service IP. */
+export function nodeDiagnostics(serviceIP: string): string {
+  const tail = (f: string): string => {
+    try {
+      return fs.readFileSync(path.join(NODE_DIR, "logs", f), "utf8").split("\n").slice(-15).join("\n");
+    } catch (e) {
+      return String(e);
+    }
+  };
+  const rules = (spawnSync("iptables-save", ["-t", "nat"], { encoding: "utf8" }).stdout ?? "").split("\n").filter((l) => l.includes(serviceIP) || l.includes("KUBE-SEP"));
+  return `kube-proxy log:\n${tail("kube-proxy.log")}\nnat rules for ${serviceIP} and endpoints:\n${rules.join("\n")}`;
 }

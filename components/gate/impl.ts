@@ -175,7 +175,7 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
       onStart: progress.onStart,
       onResult: progress.onResult,
       definitions: {
-        // The provider does not await the Deployment (pulumi.com/skipAwait): the rollout check
+        // The provider does not await the Deployment or the Service (pulumi.com/skipAwait): the rollout check
         // waits for it, within its own timeout, and checks it runs the image this update deployed.
         rollout: rolloutDefinition({ expectedImage: offline ? undefined : inputs.imageRef, mismatchHint: imageMismatchHint(olds, inputs.imageRef), waitForCompletion: true }),
         rollback: rollbackDefinition({ firstRelease: isFirstRelease(olds), verifiedPodTemplateHash: verified?.podTemplateHash, verifiedImage: verified?.imageRef }),

@@ -40,7 +40,10 @@ describe("performance check (real fixture on 127.0.0.1)", function () {
   beforeEach(() => fx.reset());
 
   it("passes a healthy target and sends exactly the scheduled number of requests", async () => {
-    const out = await attempt(perf({ ratePerSecond: 200, durationSeconds: 1.5, minSamples: 250, thresholds: { p95Ms: 250 } }), fx.url);
+    // The load and the fixture share this test process: one GC pause of ~500 ms there (seen once in
+    // CI: p50 1.6 ms, p95 488 ms) counts against every request scheduled during it. The threshold
+    // leaves room for that; thresholds that must break are tested below.
+    const out = await attempt(perf({ ratePerSecond: 200, durationSeconds: 1.5, minSamples: 250, thresholds: { p95Ms: 1500 } }), fx.url);
     assert.equal(out.status, "passed", out.message);
     const m = out.measurements as Record<string, number>;
     assert.equal(m.samples, 300);

@@ -26,6 +26,7 @@ export function crossFieldIssues(parts: Parts, ctx: RuleContext): ZodIssue[] {
     ...resourceRules(parts),
     ...envRules(parts),
     ...gatewayRules(parts, ctx),
+    ...releaseRules(parts),
     ...(parts.verification?.checks && !ctx.verificationIsSecret
       ? verificationCredentialIssues({ checks: parts.verification.checks, pushgatewayUrl: parts.verification.pushgatewayUrl, baseUrl: parts.verification.baseUrl })
       : []),
@@ -92,6 +93,37 @@ function gatewayRules({ gateway }: Parts, ctx: RuleContext): ZodIssue[] {
   const timeout = gateway?.timeoutSeconds;
   if (perTry !== undefined && timeout !== undefined && perTry > timeout) {
     out.push(issue(["gateway", "retries", "perTryTimeoutSeconds"], `must be <= timeoutSeconds (${perTry} > ${timeout})`));
+  }
+  return out;
+}
+
+/**
+ * canary and blueGreen hand promotion to the gate, so the gate must run and check something;
+ * each strategy's own block only applies to that strategy; the HPA still targets the Deployment.
+ */
+function releaseRules({ release, verification, autoscaling }: Parts): ZodIssue[] {
+  const strategy = release?.strategy;
+  if (!strategy) return [];
+  const out: ZodIssue[] = [];
+  if (release.canary && strategy !== "canary") out.push(issue(["release", "canary"], `only applies when release.strategy is "canary" (it is "${strategy}")`));
+  if (release.blueGreen && strategy !== "blueGreen") out.push(issue(["release", "blueGreen"], `only applies when release.strategy is "blueGreen" (it is "${strategy}")`));
+  if (strategy === "rolling") return out;
+  if (verification?.enabled === false) {
+    out.push(issue(["release", "strategy"], `"${strategy}" needs the verification gate: promotion is the gate's (verification.enabled is false)`));
+  } else if (verification?.checks !== undefined && verification.checks.length === 0) {
+    out.push(issue(["release", "strategy"], `"${strategy}" needs a gate with checks: promotion is the gate's (verification.checks is empty)`));
+  }
+  if (autoscaling?.enabled) {
+    out.push(issue(["release", "strategy"], `"${strategy}" cannot be combined with autoscaling.enabled yet: the HPA scales the Deployment, not the Rollout`));
+  }
+  const steps = release.canary?.steps;
+  const interval = release.analysisIntervalSeconds;
+  if (strategy === "canary" && steps && interval !== undefined) {
+    steps.forEach((s, i) => {
+      if (s.pauseSeconds < interval) {
+        out.push(issue(["release", "canary", "steps", i, "pauseSeconds"], `must be >= release.analysisIntervalSeconds (${s.pauseSeconds} < ${interval}): a step must hold one measurement`));
+      }
+    });
   }
   return out;
 }

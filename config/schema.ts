@@ -8,6 +8,7 @@ import { autoscalingSchema } from "./sections/autoscaling";
 import { gatewaySchema } from "./sections/gateway";
 import { kubernetesSchema } from "./sections/kubernetes";
 import { monitoringSchema } from "./sections/monitoring";
+import { releaseSchema } from "./sections/release";
 
 export const PROJECT = "agent-cellphone-v2";
 /** Every error line starts with this, so it reads like the key the user typed. */
@@ -43,6 +44,7 @@ export const sectionSchemas = {
   monitoring: monitoringSchema.default({}),
   verification: verificationSchema.default({}),
   kubernetes: kubernetesSchema,
+  release: releaseSchema.default({}),
 } as const;
 export type SectionKey = keyof typeof sectionSchemas;
 export const SECTION_KEYS = Object.keys(sectionSchemas) as SectionKey[];
@@ -64,3 +66,4 @@ export type { AutoscalingConfig } from "./sections/autoscaling";
 export type { GatewayConfig } from "./sections/gateway";
 export type { KubernetesConfig } from "./sections/kubernetes";
 export type { MonitoringConfig } from "./sections/monitoring";
+export type { ReleaseConfig } from "./sections/release";

@@ -64,7 +64,7 @@ const CASES: Case[] = [
     title: "unknown top-level key",
     stack: "dev",
     options: { config: { replicaCount: 3 } },
-    problems: [`${P}replicaCount: is not a known key (known: app, autoscaling, gateway, monitoring, verification, kubernetes, databaseUrl, apiToken, grafanaAdminPassword)`],
+    problems: [`${P}replicaCount: is not a known key (known: app, autoscaling, gateway, monitoring, verification, kubernetes, release, databaseUrl, apiToken, grafanaAdminPassword)`],
   },
   {
     title: "unknown nested key",

@@ -9,6 +9,8 @@ import { IstioGateway } from "./components/istioGateway";
 import { Monitoring } from "./components/monitoring";
 import { VerificationGate, gateJudgesRollout, gateMayRollBack, servingHashOf } from "./components/verificationGate";
 import { metricsPeersFor } from "./components/specs/appPolicies";
+import { ProgressiveRelease } from "./components/progressiveRelease";
+import { canarySubsetsFor, releasePlanFor, releaseTargetFor } from "./components/specs/releaseWiring";
 
 // Throws one ConfigError listing every problem before anything is registered.
 const cfg = loadStackConfig();
@@ -75,6 +77,7 @@ const gateway = new IstioGateway("gateway", {
   tls: gatewayCfg.tls,
   timeoutSeconds: gatewayCfg.timeoutSeconds,
   retries: gatewayCfg.retries,
+  ...canarySubsetsFor(cfg.release),
 }, opts);
 
 const monitoring = new Monitoring("monitoring", {
@@ -95,6 +98,17 @@ const monitoring = new Monitoring("monitoring", {
   alerts: monitoringCfg.alerts,
 }, opts);
 
+// canary/blueGreen only (issue 13, in progress): an Argo Rollout takes over the Deployment's pods.
+const progressive = cfg.release.strategy !== "rolling"
+  ? new ProgressiveRelease("release", {
+      release: cfg.release,
+      ...releaseTargetFor(cfg),
+      namespace: app.namespace,
+      deploymentName: app.deploymentName,
+      serviceName: app.serviceName,
+    }, { ...opts, dependsOn: [app, gateway] })
+  : undefined;
+
 // ---- Verification gate: registered LAST, after every other component ----------------------
 // It runs the suite against what the components above deployed and fails `pulumi up` when a
 // blocking check does not pass. It re-runs when the image, the Deployment spec, what serves
@@ -105,11 +119,12 @@ const gate = cfg.verification.display.enabled
       config: cfg.verification.value,
       imageRef: app.imageRef,
       specHash: app.specHash,
-      servingHash: servingHashOf([app.servingHash, gateway.servingHash, autoscaler?.specHash]),
+      servingHash: servingHashOf([app.servingHash, gateway.servingHash, autoscaler?.specHash, ...(progressive ? [progressive.servingHash] : [])]),
       target: { namespace: app.namespace, deployment: app.deploymentName, context: kubernetes.context },
       stack: cfg.stack,
       renderDir: kubernetes.renderYamlToDirectory,
-    }, { ...opts, dependsOn: [app, gateway, monitoring, ...(autoscaler ? [autoscaler] : [])] })
+      releasePlan: releasePlanFor(cfg),
+    }, { ...opts, dependsOn: [app, gateway, monitoring, ...(autoscaler ? [autoscaler] : []), ...(progressive ? [progressive] : [])] })
   : undefined;
 // ---- end of verification gate ---------------------------------------------------------------
 

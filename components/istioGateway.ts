@@ -14,6 +14,13 @@ export interface IstioGatewayArgs extends GatewayBaseArgs {
   namespace: pulumi.Input<string>;
   /** Name of the app's ClusterIP Service. */
   serviceName: pulumi.Input<string>;
+  /**
+   * Canary release: split the route between these DestinationRule subsets (stable 100, canary 0).
+   * The Argo Rollout then writes the route weights and the subsets' hash labels, and re-writes them
+   * on every sync, so a `pulumi up --refresh` that puts back 100/0 mid-release is undone within
+   * seconds. Default: none (one destination, as for rolling and blueGreen).
+   */
+  canarySubsets?: { stable: string; canary: string };
 }
 
 export class IstioGateway extends pulumi.ComponentResource {
@@ -32,7 +39,7 @@ export class IstioGateway extends pulumi.ComponentResource {
     const o = resolveGatewayOptions(args);
     const objects = pulumi
       .all([args.namespace, args.serviceName])
-      .apply(([namespace, serviceName]) => buildGatewayObjects(o, { namespace, serviceName }));
+      .apply(([namespace, serviceName]) => buildGatewayObjects(o, { namespace, serviceName, ...(args.canarySubsets ? { subsets: args.canarySubsets } : {}) }));
 
     const certManager = o.tls.installCertManager ? this.installCertManager(name) : undefined;
     const registered = {} as Record<GatewayRole, kubernetes.apiextensions.CustomResource>;

@@ -16,6 +16,12 @@ export interface CrObject {
 export interface GatewayTarget {
   namespace: string;
   serviceName: string;
+  /**
+   * Canary release (components/specs/releaseSpecs.ts): the route splits between these two
+   * DestinationRule subsets, stable at 100 and canary at 0 until an Argo Rollout moves them.
+   * Absent (rolling, blueGreen): one destination, exactly as before.
+   */
+  subsets?: { stable: string; canary: string };
 }
 
 export const ISTIO_NETWORKING = "networking.istio.io/v1beta1";
@@ -91,7 +97,12 @@ export function buildVirtualService(o: GatewayOptions, t: GatewayTarget): CrObje
       http: [
         {
           name: "app",
-          route: [{ destination: { host: serviceHost(t), port: { number: o.servicePort } } }],
+          route: t.subsets
+            ? [
+                { destination: { host: serviceHost(t), port: { number: o.servicePort }, subset: t.subsets.stable }, weight: 100 },
+                { destination: { host: serviceHost(t), port: { number: o.servicePort }, subset: t.subsets.canary }, weight: 0 },
+              ]
+            : [{ destination: { host: serviceHost(t), port: { number: o.servicePort } } }],
           timeout: `${o.timeoutSeconds}s`,
           retries: { attempts: o.retries.attempts, perTryTimeout: `${o.retries.perTryTimeoutSeconds}s`, retryOn: RETRY_ON },
           headers: { response: RESPONSE_HEADERS },
@@ -113,6 +124,8 @@ export function buildDestinationRule(o: GatewayOptions, t: GatewayTarget): CrObj
         connectionPool: CONNECTION_POOL,
         outlierDetection: OUTLIER_DETECTION,
       },
+      // The Rollout writes each subset's rollouts-pod-template-hash label; the policy above applies to both.
+      ...(t.subsets ? { subsets: [{ name: t.subsets.stable }, { name: t.subsets.canary }] } : {}),
     },
   };
 }

@@ -14,6 +14,7 @@ const MODEL_MODULES: Record<string, string> = {
   "security.istio.io/v1beta1": "@kubernetes-models/istio/security.istio.io/v1beta1",
   "cert-manager.io/v1": "@kubernetes-models/cert-manager/cert-manager.io/v1",
   "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
+  "argoproj.io/v1alpha1": "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1",
 };
 
 type Model = new (o: unknown) => { validate(): void };

@@ -1,0 +1,184 @@
+// Argo Rollouts objects for the canary and blueGreen release strategies (issue 13, point 2), as
+// plain data: components/progressiveRelease.ts registers what these return and the unit tests
+// validate them against the upstream schemas (@kubernetes-models/argo-rollouts, istio).
+//
+// Traffic: the subset approach. The Rollout steers the weights of the EXISTING VirtualService
+// route ("app") between two subsets of the EXISTING DestinationRule, both on the one app
+// Service. Chosen over two extra Services because the Service the gate, the NetworkPolicies and
+// the metrics already target stays the one that serves, and the DestinationRule's mTLS,
+// connection pool and outlier detection apply to both subsets unchanged. The controller writes
+// the subsets' `rollouts-pod-template-hash` labels and the route weights; nothing else.
+//
+// Promotion: every canary pause is indefinite (`pause: {}`) and blueGreen has
+// autoPromotionEnabled false, so nothing in the cluster promotes on its own: the gate will (issue
+// 13 point 3, not built yet). pauseSeconds is how long the gate is to watch a step.
+import type { CanaryStep, ReleaseConfig } from "../../config/sections/release";
+import { canaryStepsOf } from "../../config/sections/release";
+import type { CrObject } from "./gatewaySpecs";
+
+export const ARGO_ROLLOUTS = "argoproj.io/v1alpha1";
+export const STABLE_SUBSET = "stable";
+export const CANARY_SUBSET = "canary";
+/** The VirtualService route the Rollout steers (gatewaySpecs names it "app"). */
+export const ROUTE_NAME = "app";
+export const HEADER_ROUTE_NAME = "canary-header";
+
+export type ProgressiveStrategy = Exclude<ReleaseConfig["strategy"], "rolling">;
+
+export interface ReleaseTarget {
+  appName: string;
+  namespace: string;
+  deploymentName: string;
+  /** The app's ClusterIP Service (blueGreen's active Service). */
+  serviceName: string;
+  /** Selector labels of the app pods. */
+  selectorLabels: Record<string, string>;
+  /** Labels put on every object. */
+  labels: Record<string, string>;
+  replicas: number;
+  revisionHistoryLimit: number;
+  virtualServiceName: string;
+  destinationRuleName: string;
+  /** Prometheus HTTP API the AnalysisTemplates query; none: no templates. */
+  prometheusAddress?: string;
+  /** Prometheus job of the app's series. */
+  metricsJob: string;
+  /** Error ratio margin of the canary over stable (the error-rate alert's threshold). */
+  errorRateRatio: number;
+}
+
+export interface ReleaseObjects {
+  rollout: CrObject;
+  /** blueGreen only. */
+  previewService?: { apiVersion: "v1"; kind: "Service"; metadata: CrObject["metadata"]; spec: Record<string, unknown> };
+  analysisTemplates: CrObject[];
+}
+
+/** The Rollout's steps: each configured weight, then a pause only a promotion ends. */
+export function canarySteps(steps: CanaryStep[], headerRoute?: { name: string; value: string }): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  if (headerRoute) {
+    out.push({ setHeaderRoute: { name: HEADER_ROUTE_NAME, match: [{ headerName: headerRoute.name, headerValue: { exact: headerRoute.value } }] } });
+  }
+  for (const s of steps) out.push({ setWeight: s.setWeight }, { pause: {} });
+  return out;
+}
+
+export function previewServiceName(r: Pick<ReleaseConfig, "blueGreen">, appName: string): string {
+  return r.blueGreen?.previewService ?? `${appName}-preview`;
+}
+
+function strategySpec(r: ReleaseConfig, t: ReleaseTarget): Record<string, unknown> {
+  if (r.strategy === "blueGreen") {
+    return {
+      blueGreen: {
+        activeService: t.serviceName,
+        previewService: previewServiceName(r, t.appName),
+        autoPromotionEnabled: false,
+        scaleDownDelaySeconds: 30,
+      },
+    };
+  }
+  const headerRoute = r.canary?.headerRoute;
+  return {
+    canary: {
+      trafficRouting: {
+        istio: {
+          virtualService: { name: t.virtualServiceName, routes: [ROUTE_NAME] },
+          destinationRule: { name: t.destinationRuleName, stableSubsetName: STABLE_SUBSET, canarySubsetName: CANARY_SUBSET },
+        },
+        ...(headerRoute ? { managedRoutes: [{ name: HEADER_ROUTE_NAME }] } : {}),
+      },
+      steps: canarySteps(canaryStepsOf(r), headerRoute),
+    },
+  };
+}
+
+/** The Rollout: takes over the Deployment's pod template (workloadRef) and scales it down as it becomes healthy. */
+export function buildRollout(r: ReleaseConfig, t: ReleaseTarget): CrObject {
+  return {
+    apiVersion: ARGO_ROLLOUTS,
+    kind: "Rollout",
+    metadata: { name: t.appName, namespace: t.namespace, labels: t.labels },
+    spec: {
+      replicas: t.replicas,
+      revisionHistoryLimit: t.revisionHistoryLimit,
+      selector: { matchLabels: t.selectorLabels },
+      workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: t.deploymentName, scaleDown: "progressively" },
+      strategy: strategySpec(r, t),
+    },
+  };
+}
+
+/** blueGreen: the Service that reaches the new version before promotion (in-cluster only). */
+export function buildPreviewService(r: ReleaseConfig, t: ReleaseTarget): NonNullable<ReleaseObjects["previewService"]> {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: previewServiceName(r, t.appName), namespace: t.namespace, labels: t.labels },
+    spec: {
+      type: "ClusterIP",
+      selector: t.selectorLabels,
+      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP", appProtocol: "http" }],
+    },
+  };
+}
+
+/** PromQL selector of one version's series: the job plus the Rollout's pod template hash. */
+function series(t: ReleaseTarget, hashArg: string, extra = ""): string {
+  return `{job="${t.metricsJob}",rollouts_pod_template_hash="{{args.${hashArg}}}"${extra}}`;
+}
+
+function errorRatio(t: ReleaseTarget, hashArg: string): string {
+  return `(sum(rate(http_requests_total${series(t, hashArg, ',status=~"5.."')}[1m])) / sum(rate(http_requests_total${series(t, hashArg)}[1m])))`;
+}
+
+function p95(t: ReleaseTarget, hashArg: string): string {
+  return `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket${series(t, hashArg)}[1m])))`;
+}
+
+const HASH_ARGS = [{ name: "canary-hash" }, { name: "stable-hash" }];
+
+function template(r: ReleaseConfig, t: ReleaseTarget, suffix: string, metric: Record<string, unknown>): CrObject {
+  return {
+    apiVersion: ARGO_ROLLOUTS,
+    kind: "AnalysisTemplate",
+    metadata: { name: `${t.appName}-${suffix}`, namespace: t.namespace, labels: t.labels },
+    spec: {
+      args: HASH_ARGS,
+      metrics: [{ interval: `${r.analysisIntervalSeconds}s`, failureLimit: r.failureLimit, ...metric }],
+    },
+  };
+}
+
+/**
+ * Canary vs stable, from the app's own series (http_requests_total, http_request_duration_seconds):
+ * the canary's 5xx ratio may exceed stable's by at most the error-rate alert's threshold; its p95
+ * may be at most 1.5 times stable's. No traffic yet (an empty result, or NaN from 0/0, which the
+ * always-true-otherwise comparison drops) counts as no excess (`or vector(0)`, `or vector(1)`).
+ */
+export function buildAnalysisTemplates(r: ReleaseConfig, t: ReleaseTarget): CrObject[] {
+  if (!t.prometheusAddress) return [];
+  const provider = (query: string) => ({ prometheus: { address: t.prometheusAddress, query } });
+  return [
+    template(r, t, "error-ratio", {
+      name: "error-ratio-excess",
+      successCondition: `result[0] <= ${t.errorRateRatio}`,
+      provider: provider(`((${errorRatio(t, "canary-hash")} - ${errorRatio(t, "stable-hash")}) >= -1) or vector(0)`),
+    }),
+    template(r, t, "p95-latency", {
+      name: "p95-latency-ratio",
+      successCondition: "result[0] <= 1.5",
+      provider: provider(`((${p95(t, "canary-hash")} / ${p95(t, "stable-hash")}) >= 0) or vector(1)`),
+    }),
+  ];
+}
+
+/** Everything a progressive strategy declares besides its changes to the VirtualService and DestinationRule. */
+export function buildReleaseObjects(r: ReleaseConfig, t: ReleaseTarget): ReleaseObjects {
+  return {
+    rollout: buildRollout(r, t),
+    ...(r.strategy === "blueGreen" ? { previewService: buildPreviewService(r, t) } : {}),
+    analysisTemplates: buildAnalysisTemplates(r, t),
+  };
+}

@@ -27,6 +27,11 @@ export interface VerificationGateArgs {
   renderDir?: string;
   /** Absolute project directory the provider loads the suite from. Default: this repository. */
   projectRoot?: string;
+  /**
+   * canary/blueGreen: the strategy, steps and planned checks per step (components/specs/releasePlan.ts),
+   * shown by `pulumi preview`. Not a trigger; absent for rolling, whose inputs stay as they were.
+   */
+  releasePlan?: string[];
 }
 
 const SUMMARY_KEYS: Array<keyof GateSummary> = [
@@ -82,6 +87,7 @@ export class VerificationGate extends pulumi.ComponentResource {
       projectRoot: args.projectRoot ?? path.resolve(__dirname, ".."),
       stack: args.stack ?? pulumi.getStack(),
       renderDir: args.renderDir,
+      ...(args.releasePlan && args.releasePlan.length > 0 ? { releasePlan: args.releasePlan } : {}),
     };
     // Output-only properties must be named in the props (as undefined) for the SDK to expose them.
     const outputOnly = Object.fromEntries(SUMMARY_KEYS.map((k) => [k, undefined]));

@@ -1,0 +1,51 @@
+// What `pulumi preview` shows of a canary or blueGreen release (issue 13, point 5): the strategy,
+// each step and the checks planned at each step, as lines on the gate's `releasePlan` input. Pure.
+// The lines say "planned": today the gate verifies once, after the Rollout is declared; running
+// the checks at each step and promoting is issue 13 point 3, not built yet.
+import { canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
+import { previewServiceName } from "./releaseSpecs";
+
+export interface PlannedCheck {
+  name: string;
+  type: string;
+  advisory?: boolean;
+}
+
+/** The label the gate's plannedChecks input uses for a check: `name (type[, advisory])`. */
+export function plannedCheckLabel(c: PlannedCheck): string {
+  return `${c.name} (${c.type}${c.advisory ? ", advisory" : ""})`;
+}
+
+export interface ReleasePlanContext {
+  appName: string;
+  /** The app's Service (blueGreen's active Service). */
+  serviceName: string;
+  checks: PlannedCheck[];
+  /** Names of the declared AnalysisTemplates (none without monitoring). */
+  analysisTemplates: string[];
+}
+
+/** Lines for the plan; empty for `rolling` (whose gate input stays exactly as before). */
+export function buildReleasePlan(r: ReleaseConfig, ctx: ReleasePlanContext): string[] {
+  if (r.strategy === "rolling") return [];
+  const checks = ctx.checks.length > 0 ? ctx.checks.map(plannedCheckLabel).join(", ") : "none";
+  const lines: string[] = [];
+  if (r.strategy === "canary") {
+    const steps = canaryStepsOf(r);
+    lines.push(`strategy canary: an Argo Rollout shifts the route's traffic in ${steps.length + (steps[steps.length - 1].setWeight === 100 ? 0 : 1)} steps; every pause waits for a promotion (by the gate: planned, issue 13 point 3)`);
+    if (r.canary?.headerRoute) lines.push(`header route: requests with header ${r.canary.headerRoute.name} reach the new version at every step`);
+    steps.forEach((s, i) => lines.push(`step ${i + 1}: ${s.setWeight}% to the new version, watched ${s.pauseSeconds} s; planned checks: ${checks}`));
+    if (steps[steps.length - 1].setWeight !== 100) lines.push(`step ${steps.length + 1}: 100% to the new version (final, implied); planned checks: ${checks}`);
+  } else {
+    const preview = previewServiceName(r, ctx.appName);
+    lines.push(`strategy blueGreen: the new version starts behind Service ${preview}; Service ${ctx.serviceName} switches only on promotion (by the gate: planned, issue 13 point 3)`);
+    lines.push(`step 1: preview, 0% of users (Service ${preview}); planned checks: ${checks}`);
+    lines.push(`step 2: promoted, 100% of users (Service ${ctx.serviceName}); planned checks: ${checks}`);
+  }
+  lines.push(
+    ctx.analysisTemplates.length > 0
+      ? `analysis every ${r.analysisIntervalSeconds} s, failure limit ${r.failureLimit}: ${ctx.analysisTemplates.join(", ")} (declared; not yet run at the steps)`
+      : "analysis: none (monitoring.mode is none)",
+  );
+  return lines;
+}

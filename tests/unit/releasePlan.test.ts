@@ -1,0 +1,70 @@
+// What preview shows of a release (issue 13 point 5): the gate's `releasePlan` input lists the
+// strategy, each step and the checks planned at each step. Pure builder, then through the real
+// program under MOCKS (pulumi.runtime.setMocks) to the gate's registered inputs.
+import { strict as assert } from "assert";
+import { releaseSchema } from "../../config/sections/release";
+import { buildReleasePlan, plannedCheckLabel } from "../../components/specs/releasePlan";
+import { runProgram } from "./harness/runProgram";
+
+const CHECKS = [
+  { name: "rollout", type: "rollout" },
+  { name: "api", type: "api", advisory: true },
+];
+const ctx = { appName: "acv2", serviceName: "acv2", checks: CHECKS, analysisTemplates: ["acv2-error-ratio", "acv2-p95-latency"] };
+
+describe("release plan (what preview shows)", () => {
+  it("uses the gate's check label", () => {
+    assert.equal(plannedCheckLabel(CHECKS[1]), "api (api, advisory)");
+  });
+
+  it("canary: the strategy, each weight with its watch time and checks, the implied 100 %, the header route and the analysis", () => {
+    const r = releaseSchema.parse({ strategy: "canary", analysisIntervalSeconds: 15, canary: { steps: [{ setWeight: 10, pauseSeconds: 120 }, { setWeight: 40 }], headerRoute: { name: "x-canary", value: "yes" } } });
+    assert.deepEqual(buildReleasePlan(r, ctx), [
+      "strategy canary: an Argo Rollout shifts the route's traffic in 3 steps; every pause waits for a promotion (by the gate: planned, issue 13 point 3)",
+      "header route: requests with header x-canary reach the new version at every step",
+      "step 1: 10% to the new version, watched 120 s; planned checks: rollout (rollout), api (api, advisory)",
+      "step 2: 40% to the new version, watched 60 s; planned checks: rollout (rollout), api (api, advisory)",
+      "step 3: 100% to the new version (final, implied); planned checks: rollout (rollout), api (api, advisory)",
+      "analysis every 15 s, failure limit 1: acv2-error-ratio, acv2-p95-latency (declared; not yet run at the steps)",
+    ]);
+  });
+
+  it("canary ending at an explicit 100 %: no implied step", () => {
+    const r = releaseSchema.parse({ strategy: "canary", canary: { steps: [{ setWeight: 50 }, { setWeight: 100, pauseSeconds: 30 }] } });
+    const plan = buildReleasePlan(r, { ...ctx, checks: [] });
+    assert.match(plan[0], /in 2 steps/);
+    assert.equal(plan[2], "step 2: 100% to the new version, watched 30 s; planned checks: none");
+    assert.ok(!plan.some((l) => l.includes("implied")));
+  });
+
+  it("blueGreen: preview then promotion, each with its checks", () => {
+    const r = releaseSchema.parse({ strategy: "blueGreen" });
+    assert.deepEqual(buildReleasePlan(r, { ...ctx, analysisTemplates: [] }), [
+      "strategy blueGreen: the new version starts behind Service acv2-preview; Service acv2 switches only on promotion (by the gate: planned, issue 13 point 3)",
+      "step 1: preview, 0% of users (Service acv2-preview); planned checks: rollout (rollout), api (api, advisory)",
+      "step 2: promoted, 100% of users (Service acv2); planned checks: rollout (rollout), api (api, advisory)",
+      "analysis: none (monitoring.mode is none)",
+    ]);
+  });
+
+  it("rolling: no plan", () => {
+    assert.deepEqual(buildReleasePlan(releaseSchema.parse({}), ctx), []);
+  });
+
+  it("reaches the gate's inputs (what `pulumi preview` prints), and stays out of them for rolling", async () => {
+    const verification = { checks: [{ name: "rollout", type: "rollout", namespace: "acv2-dev", deployment: "agent-cellphone-v2", timeoutSeconds: 60 }] };
+    const gate = async (release?: unknown) => {
+      const r = await runProgram("dev", { config: { verification, ...(release ? { release } : {}) } });
+      return r.resources.find((x) => x.name === "verification-run")!.inputs as Record<string, unknown>;
+    };
+    const canary = await gate({ strategy: "canary" });
+    assert.deepEqual(canary.releasePlan, [
+      "strategy canary: an Argo Rollout shifts the route's traffic in 3 steps; every pause waits for a promotion (by the gate: planned, issue 13 point 3)",
+      "step 1: 10% to the new version, watched 60 s; planned checks: rollout (rollout)",
+      "step 2: 50% to the new version, watched 60 s; planned checks: rollout (rollout)",
+      "step 3: 100% to the new version (final, implied); planned checks: rollout (rollout)",
+      "analysis every 30 s, failure limit 1: agent-cellphone-v2-error-ratio, agent-cellphone-v2-p95-latency (declared; not yet run at the steps)",
+    ]);
+    assert.ok(!("releasePlan" in (await gate())));
+  });
+});

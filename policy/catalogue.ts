@@ -55,6 +55,8 @@ export const POLICY_CATALOGUE: readonly PolicyEntry[] = [
     description: "PeerAuthentication enforces STRICT mTLS on every port.", remediationSteps: "Set mtls.mode: STRICT and no PERMISSIVE portLevelMtls." },
   { name: "network-default-deny", rules: ["network-default-deny"], scope: "stack", enforcementLevel: mandatory,
     description: "Every Deployment is fenced by NetworkPolicies restricting ingress and egress.", remediationSteps: "Add a default-deny NetworkPolicy for both directions plus the allows the workload needs." },
+  { name: "rollout-gate-promotion", rules: ["rollout-gate-promotion"], scope: "resource", enforcementLevel: mandatory,
+    description: "An Argo Rollout never promotes on its own: blueGreen without auto promotion, canary pauses without a duration; the verification gate promotes.", remediationSteps: "Set strategy.blueGreen.autoPromotionEnabled: false and no autoPromotionSeconds; give canary pause steps no duration (release.* in the stack config builds them so)." },
 
   { name: "pod-probes", rules: ["probes"], scope: "resource", enforcementLevel: advisory,
     description: "Main containers declare liveness, readiness and startup probes.", remediationSteps: "Add the three probes (the app serves GET /health)." },

@@ -35,7 +35,9 @@ export interface Finding {
 export const WAIVABLE_RULES = ["automount-token"] as const;
 export const WAIVE_ANNOTATION = "posture.acv2.io/waive";
 
-const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
+// An Argo Rollout with an inline template is a workload too; one with workloadRef has no template
+// (its pods come from the referenced Deployment, which these rules check).
+const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout"];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -69,7 +71,8 @@ export function postureFindings(m: Manifest, opts: PostureOptions = {}): Finding
   };
   const pod = podTemplateOf(m);
   if (pod) podRules(pod.spec ?? {}, env, add);
-  if (m.kind === "Deployment" || m.kind === "StatefulSet") replicaRules(m, add);
+  if (m.kind === "Deployment" || m.kind === "StatefulSet" || (m.kind === "Rollout" && pod)) replicaRules(m, add);
+  if (m.kind === "Rollout" && (m.apiVersion ?? "").startsWith("argoproj.io/")) rolloutRules(m, add);
   if (m.kind === "Service") serviceRules(m, add);
   if (m.kind === "Gateway" && (m.apiVersion ?? "").startsWith("networking.istio.io/")) gatewayRules(m, add);
   if (m.kind === "PeerAuthentication") peerAuthRules(m, add);
@@ -145,6 +148,17 @@ function replicaRules(m: Manifest, add: Add): void {
   if (typeof replicas === "number" && replicas > 1 && !tsc.some((t) => t?.topologyKey === "kubernetes.io/hostname")) {
     add("topology-spread", `${replicas} replicas need a topologySpreadConstraint on kubernetes.io/hostname`);
   }
+}
+
+/** Promotion is the verification gate's: a Rollout never promotes on its own (issue 13). */
+function rolloutRules(m: Manifest, add: Add): void {
+  const strategy = (m.spec as Any)?.strategy ?? {};
+  const bg = strategy.blueGreen;
+  if (bg && bg.autoPromotionEnabled !== false) add("rollout-gate-promotion", "strategy.blueGreen.autoPromotionEnabled must be false: promotion is the gate's");
+  if (bg?.autoPromotionSeconds !== undefined) add("rollout-gate-promotion", "strategy.blueGreen.autoPromotionSeconds must be unset: promotion is the gate's");
+  (strategy.canary?.steps ?? []).forEach((step: Any, i: number) => {
+    if (step?.pause?.duration !== undefined) add("rollout-gate-promotion", `strategy.canary.steps[${i}].pause.duration must be unset: promotion is the gate's`);
+  });
 }
 
 function serviceRules(m: Manifest, add: Add): void {

@@ -95,7 +95,20 @@ export const allowGateway = (): Any => ({
 });
 
 /** A whole compliant stack: app objects, fenced, budgeted, HTTPS-only. */
-export const compliantStack = (): Any[] => [deployment(), service(), gateway(), peerAuthentication(), pdb(), denyAll(), allowGateway()];
+/** A canary Rollout over the Deployment whose pauses wait for the gate. */
+export const rollout = (): Any => ({
+  apiVersion: "argoproj.io/v1alpha1",
+  kind: "Rollout",
+  metadata: { name: "web", namespace: "web" },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: LABELS },
+    workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+    strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
+  },
+});
+
+export const compliantStack = (): Any[] => [deployment(), service(), gateway(), peerAuthentication(), pdb(), denyAll(), allowGateway(), rollout()];
 
 /** The Deployment container, for edits. */
 export const containerOf = (d: Any): Any => d.spec.template.spec.containers[0];

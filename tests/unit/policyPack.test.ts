@@ -37,6 +37,7 @@ const CASES: Case[] = [
   { policy: "gateway-https-only", broken: () => { const g = fx.gateway(); g.spec.servers[1].tls = {}; return [g]; }, message: /Gateway\/web: HTTP server on port 80 must redirect to HTTPS/ },
   { policy: "mesh-mtls-strict", broken: () => [{ ...fx.peerAuthentication(), spec: { mtls: { mode: "PERMISSIVE" } } }], message: /PeerAuthentication\/web: mtls.mode must be STRICT \(got PERMISSIVE\)/ },
   { policy: "network-default-deny", broken: () => [fx.deployment(), fx.pdb(), fx.allowGateway()], message: /Deployment\/web: no NetworkPolicy restricts its egress/ },
+  { policy: "rollout-gate-promotion", broken: () => { const r = fx.rollout(); r.spec.strategy.canary.steps[1].pause = { duration: "60s" }; return [r]; }, message: /Rollout\/web: strategy.canary.steps\[1\].pause.duration must be unset: promotion is the gate's/ },
   { policy: "pod-probes", broken: withDeployment((d) => delete fx.containerOf(d).startupProbe), message: /container app: startupProbe must be set/ },
   { policy: "pod-tmp-emptydir", broken: withDeployment((d) => (fx.podOf(d).volumes = [{ name: "tmp", configMap: { name: "x" } }])), message: /\/tmp must be mounted from an emptyDir/ },
   { policy: "replicas-spread", broken: withDeployment((d) => delete fx.podOf(d).topologySpreadConstraints), message: /2 replicas need a topologySpreadConstraint/ },

@@ -30,6 +30,7 @@ function everythingBroken(): fx.Any[] {
   return [
     d, empty, fx.hpa(), { ...fx.pdb(), spec: { maxUnavailable: 0, selector: { matchLabels: fx.LABELS } } },
     { ...fx.service(), spec: { type: "NodePort" } }, g, { ...fx.peerAuthentication(), spec: { mtls: { mode: "DISABLE" } } },
+    { ...fx.rollout(), spec: { ...fx.rollout().spec, strategy: { blueGreen: { activeService: "web" } } } },
   ];
 }
 

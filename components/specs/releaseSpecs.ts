@@ -130,7 +130,8 @@ function series(t: ReleaseTarget, hashArg: string, extra = ""): string {
 }
 
 function errorRatio(t: ReleaseTarget, hashArg: string): string {
-  return `(sum(rate(http_requests_total${series(t, hashArg, ',status=~"5.."')}[1m])) / sum(rate(http_requests_total${series(t, hashArg)}[1m])))`;
+  // A version that never answered 5xx has no 5xx series: count it as 0, not as missing.
+  return `((sum(rate(http_requests_total${series(t, hashArg, ',status=~"5.."')}[1m])) or vector(0)) / sum(rate(http_requests_total${series(t, hashArg)}[1m])))`;
 }
 
 function p95(t: ReleaseTarget, hashArg: string): string {

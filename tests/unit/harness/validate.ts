@@ -19,6 +19,7 @@ export function modelModules(apiVersion: string): string[] {
   }
   if (group.endsWith("cert-manager.io")) return [`@kubernetes-models/cert-manager/${group}/${version}`];
   if (group === "monitoring.coreos.com") return [`@kubernetes-models/prometheus-operator/${group}/${version}`];
+  if (group === "argoproj.io") return [`@kubernetes-models/argo-rollouts/${group}/${version}`];
   return [`kubernetes-models/${group}/${version}`];
 }
 

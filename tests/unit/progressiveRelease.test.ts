@@ -45,6 +45,8 @@ describe("progressive release objects (mocks)", () => {
     assert.equal(only(r, "Rollout").parent, "release");
     assert.deepEqual(rollout.spec.workloadRef, { apiVersion: "apps/v1", kind: "Deployment", name: "agent-cellphone-v2", scaleDown: "progressively" });
     assert.deepEqual(rollout.spec.selector.matchLabels, { "app.kubernetes.io/name": "agent-cellphone-v2", "app.kubernetes.io/instance": "dev" });
+    const deployment = r.resources.find((x) => x.name === "app-deployment")!.inputs as any;
+    assert.deepEqual(rollout.spec.selector.matchLabels, deployment.spec.selector.matchLabels, "the Rollout selects exactly the Deployment's pods");
     assert.equal(rollout.spec.template, undefined, "the pod template stays the Deployment's");
     const canary = rollout.spec.strategy.canary;
     assert.deepEqual(canary.trafficRouting.istio, {

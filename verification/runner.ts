@@ -30,6 +30,13 @@ export interface RunOptions {
   concurrency?: number;
   /** Check implementations by type, replacing the registry's. Default: the registry. For embedders and tests. */
   definitions?: Partial<{ [T in CheckType]: CheckDefinition<T> }>;
+  /**
+   * Checks (by name or type) that run, and must pass, before the others start. The gate puts its
+   * rollout check here: health, availability, performance and the rest then measure the release
+   * once it has fully replaced the old pods, never a mix of old and new pods mid-rollout. When a
+   * blocking one does not pass, the others are SKIPPED saying why. Default none (all at once).
+   */
+  first?: string[];
   /** After an attempt is cancelled, how long its own (better-worded) outcome may still arrive. Default 250 ms. */
   abortGraceMs?: number;
 }
@@ -223,7 +230,18 @@ export async function runSuite(config: VerificationConfig, opts: RunOptions = {}
 
   // Queued checks must also wake at the deadline so they can report SKIPPED.
   suite.signal.addEventListener("abort", () => waiting.splice(0).forEach((wake) => wake()), { once: true });
-  await Promise.all(config.checks.map((_, i) => one(i)));
+  const first = new Set(opts.first ?? []);
+  const phase1 = config.checks.map((c, i) => (first.has(c.name) || first.has(c.type) ? i : -1)).filter((i) => i >= 0);
+  const phase2 = config.checks.map((_, i) => i).filter((i) => !phase1.includes(i));
+  await Promise.all(phase1.map(one));
+  const blockers = phase1.map((i) => results[i]).filter((r) => r.blocking && r.status !== "passed" && r.status !== "skipped");
+  if (blockers.length > 0) {
+    const why = `not run: ${blockers.map((r) => `${r.name} ${r.status.toUpperCase()}`).join(", ")}, so there was no complete release to verify`;
+    for (const i of phase2) {
+      if (deselected.has(config.checks[i].name)) await one(i);
+      else finish(i, { status: "skipped", message: why, measurements: {}, durationMs: 0 });
+    }
+  } else await Promise.all(phase2.map(one));
   suite.dispose();
 
   return {

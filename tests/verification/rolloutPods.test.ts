@@ -37,7 +37,7 @@ describe("rollout check: pods that will not become ready end the wait", function
     assert.equal(findHopelessPod([pod("p", "h", { running: { startedAt: new Date() } })]), undefined);
     assert.equal(findHopelessPod([pod("p", "h", { waiting: { reason: "CrashLoopBackOff" } }, { metadata: { deletionTimestamp: new Date() } })]), undefined, "a pod being deleted is not the release's verdict");
     const oom = pod("p", "h", { waiting: { reason: "CrashLoopBackOff" } }, { restarts: 3, lastState: { terminated: { exitCode: 137, reason: "OOMKilled" } } });
-    assert.equal(hopelessMessage("ns/app", findHopelessPod([oom])!), "ns/app rollout cannot complete: new pod p container app CrashLoopBackOff, crash loop (restarts 3; last run exit 137 (OOMKilled))");
+    assert.equal(hopelessMessage("ns/app", findHopelessPod([oom])!), "ns/app rollout cannot complete: CrashLoopBackOff (crash loop): new pod p container app; restarts 3; last run exit 137 (OOMKilled)");
   });
 
   describe("through client-node and the API stand-in", () => {
@@ -56,7 +56,7 @@ describe("rollout check: pods that will not become ready end the wait", function
       const started = Date.now();
       const out = await attempt(20_000);
       assert.equal(out.status, "failed");
-      assert.match(out.message, /^acv2-staging\/agent-cellphone-v2 rollout cannot complete: new pod new-crash container app CrashLoopBackOff, crash loop \(restarts 2; last run exit 1 \(Error\)/);
+      assert.match(out.message, /^acv2-staging\/agent-cellphone-v2 rollout cannot complete: CrashLoopBackOff \(crash loop\): new pod new-crash container app; restarts 2; last run exit 1 \(Error\)/);
       assert.ok(Date.now() - started < 5_000, `answered in ${Date.now() - started} ms of a 20 s budget`);
       const selectors = k.api.requests.filter((r) => r.path.endsWith("/pods")).map((r) => r.query.labelSelector);
       assert.ok(selectors.length > 0 && selectors.every((s) => s.endsWith(",pod-template-hash=6d8f7b9c4f")), `only the current revision's pods are read: ${selectors}`);

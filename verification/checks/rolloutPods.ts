@@ -60,8 +60,9 @@ export function findHopelessPod(pods: V1Pod[]): HopelessPod | undefined {
 
 /** Pure: the message of a FAILED rollout ended by a hopeless pod. */
 export function hopelessMessage(deployment: string, h: HopelessPod): string {
-  const facts = [`restarts ${h.restarts}`, ...(h.lastExit ? [`last run ${h.lastExit}`] : []), ...(h.detail ? [h.detail] : [])];
-  return `${deployment} rollout cannot complete: new pod ${h.pod} container ${h.container} ${h.reason}, ${HOPELESS_WAITING[h.reason]} (${facts.join("; ")})`;
+  // The reason first: report tables cut long messages.
+  const facts = [`new pod ${h.pod} container ${h.container}`, `restarts ${h.restarts}`, ...(h.lastExit ? [`last run ${h.lastExit}`] : []), ...(h.detail ? [h.detail] : [])];
+  return `${deployment} rollout cannot complete: ${h.reason} (${HOPELESS_WAITING[h.reason]}): ${facts.join("; ")}`;
 }
 
 /**

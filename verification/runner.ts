@@ -168,12 +168,19 @@ export async function runSuite(config: VerificationConfig, opts: RunOptions = {}
   // the event loop while other checks' attempt timeouts run, failing a healthy target.
   // The same for what a check prepares (the Kubernetes client: 2 s at load 8 was measured, which
   // timed out a 2 s health check running beside the rollout check).
+  // A definition prepares per type, not per check: once, with every selected check of its type.
+  const byType = new Map<CheckType, CheckConfig[]>();
   for (const check of config.checks.filter((c) => !deselected.has(c.name))) {
+    const same = byType.get(check.type);
+    if (same) same.push(check);
+    else byType.set(check.type, [check]);
+  }
+  for (const [type, checks] of byType) {
     try {
-      const def = (opts.definitions?.[check.type] as CheckDefinition | undefined) ?? getCheck(check.type);
-      def.prepare?.(check as never);
+      const def = (opts.definitions?.[type] as CheckDefinition | undefined) ?? getCheck(type);
+      def.prepare?.(checks as never);
     } catch {
-      // reported by that check when it runs ("check could not run")
+      // reported by those checks when they run ("check could not run")
     }
   }
   // The suite's clock starts after loading, like its deadline: loading is set-up, as parsing is.

@@ -129,6 +129,7 @@ export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"r
         const started = Date.now();
         let last: { out: AttemptOutcome; d: V1Deployment } | undefined;
         let slowestReadMs = 0;
+        let wrongImage: AttemptOutcome | undefined;
         for (;;) {
           const readStart = Date.now();
           const read = readDeployment(access, config.namespace, config.deployment, ctx.signal);
@@ -141,11 +142,10 @@ export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"r
           if (d === undefined) ({ out, d: dep } = last!);
           else {
             slowestReadMs = Math.max(slowestReadMs, Date.now() - readStart);
-            const wrong = judgeImage(d, opts.expectedImage, opts.mismatchHint);
-            out = wrong ?? judgeRollout(d);
+            wrongImage = judgeImage(d, opts.expectedImage, opts.mismatchHint);
+            out = wrongImage ?? judgeRollout(d);
             dep = d;
-            if (wrong) return { ...out, measurements: { ...out.measurements, credentials: access.source } };
-            if (opts.waitForCompletion && out.status === "failed" && !settled(out, d) && Date.now() + slowestReadMs < answerBy) {
+            if (wrongImage === undefined && opts.waitForCompletion && out.status === "failed" && !settled(out, d) && Date.now() + slowestReadMs < answerBy) {
               const stuck = findHopelessPod((await readBy(readNewPods(access, d, ctx.signal), answerBy)) ?? []);
               if (stuck) {
                 const name = `${d.metadata?.namespace}/${d.metadata?.name}`;
@@ -154,11 +154,13 @@ export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"r
             }
           }
           last = { out, d: dep };
-          // Another read is started only when it can answer before answerBy.
-          const done = lateRead || settled(out, dep) || !opts.waitForCompletion || Date.now() + pollMs + slowestReadMs >= answerBy;
+          // Another read is started only when it can answer before answerBy. A wrong image is
+          // final (no later reading changes it) and leaves by the same return, with its figures.
+          const final = wrongImage !== undefined || settled(out, dep);
+          const done = lateRead || final || !opts.waitForCompletion || Date.now() + pollMs + slowestReadMs >= answerBy;
           if (done) {
             const waited = opts.waitForCompletion ? Date.now() - started : undefined;
-            const message = waited !== undefined && out.status !== "passed" && !settled(out, dep)
+            const message = waited !== undefined && out.status !== "passed" && !final
               ? `${out.message} (still not complete after waiting ${Math.round(waited / 1000)} s${lateRead ? "; the last read did not answer in time" : ""})`
               : out.message;
             return { ...out, message, measurements: { ...out.measurements, credentials: access.source, ...(waited !== undefined ? { waitedMs: waited } : {}) } };

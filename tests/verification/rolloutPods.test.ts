@@ -27,7 +27,7 @@ const crashLoop = (name: string, hash: string) =>
 describe("rollout check: pods that will not become ready end the wait", function () {
   this.timeout(30_000);
 
-  it("judges crash loops, pull back-off and create errors hopeless; a first pull error, a running or terminating pod not", () => {
+  it("judges crash loops, pull back-off, create errors and repeated restarts hopeless; a first pull error, one restart, a running or terminating pod not", () => {
     assert.deepEqual(findHopelessPod([crashLoop("p1", "h")]), { pod: "p1", container: "app", reason: "CrashLoopBackOff", restarts: 2, detail: "back-off 10s restarting failed container=app", lastExit: "exit 1 (Error)" });
     assert.equal(findHopelessPod([pod("p", "h", { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } })])?.reason, "ImagePullBackOff");
     assert.equal(findHopelessPod([pod("p", "h", { waiting: { reason: "CreateContainerConfigError", message: 'secret "x" not found' } })])?.reason, "CreateContainerConfigError");
@@ -36,6 +36,9 @@ describe("rollout check: pods that will not become ready end the wait", function
     assert.equal(findHopelessPod([pod("p", "h", { waiting: { reason: "ContainerCreating" } })]), undefined);
     assert.equal(findHopelessPod([pod("p", "h", { running: { startedAt: new Date() } })]), undefined);
     assert.equal(findHopelessPod([pod("p", "h", { waiting: { reason: "CrashLoopBackOff" } }, { metadata: { deletionTimestamp: new Date() } })]), undefined, "a pod being deleted is not the release's verdict");
+    // Restarted by its liveness probe, ready again in between: one restart is tolerated, two are not.
+    assert.equal(findHopelessPod([pod("p", "h", { running: {} }, { restarts: 1, lastState: { terminated: { exitCode: 2, reason: "Error" } } })]), undefined);
+    assert.deepEqual(findHopelessPod([pod("p", "h", { running: {} }, { restarts: 2, lastState: { terminated: { exitCode: 2, reason: "Error" } } })]), { pod: "p", container: "app", reason: "Restarting", restarts: 2, lastExit: "exit 2 (Error)" });
     const oom = pod("p", "h", { waiting: { reason: "CrashLoopBackOff" } }, { restarts: 3, lastState: { terminated: { exitCode: 137, reason: "OOMKilled" } } });
     assert.equal(hopelessMessage("ns/app", findHopelessPod([oom])!), "ns/app rollout cannot complete: CrashLoopBackOff (crash loop): new pod p container app; restarts 3; last run exit 137 (OOMKilled)");
   });

@@ -1,7 +1,8 @@
 // The new release's pods, read while the gate's rollout check waits. Some pod states do not heal
 // within any rollout timeout: a container in CrashLoopBackOff has already crashed at least twice
 // (the kubelet restarts once at once, then backs off), an image the kubelet has failed to pull and
-// is backing off on, a container the runtime cannot create. Waiting out the check's timeout (300 s
+// is backing off on, a container the runtime cannot create, a container restarted more than once
+// (MAX_RESTARTS) while the release rolls out. Waiting out the check's timeout (300 s
 // in production) for them only keeps the broken release in place longer; seeing them ends the
 // wait with FAILED at once, naming the pod and the reason, so the rollback starts in seconds.
 // Reading pods is an accelerator, not a source of the verdict: when it fails (RBAC without pod
@@ -18,7 +19,19 @@ export const HOPELESS_WAITING: Readonly<Record<string, string>> = {
   CreateContainerConfigError: "container config is invalid",
   CreateContainerError: "container cannot be created",
   RunContainerError: "container cannot be started",
+  Restarting: "restarted more than once while rolling out",
 };
+
+/**
+ * Restarts of one container of the new revision beyond which the release is judged, whatever its
+ * current state: a release whose pods the kubelet keeps restarting (a liveness probe failing some
+ * seconds after start, an OOM kill) can pass for ready between restarts, and its back-off grows
+ * so CrashLoopBackOff is seen less and less often. One restart is tolerated (a dependency late at
+ * start); a second is not. Found on the real node: a release whose /health turned 503 20 s after
+ * start was restarted by liveness every 35-50 s and held the production rollout check for its
+ * whole 300 s timeout.
+ */
+export const MAX_RESTARTS = 1;
 
 export interface HopelessPod {
   pod: string;
@@ -32,15 +45,17 @@ export interface HopelessPod {
 }
 
 function hopeless(pod: string, s: V1ContainerStatus): HopelessPod | undefined {
-  const reason = s.state?.waiting?.reason;
-  if (!reason || !(reason in HOPELESS_WAITING)) return undefined;
+  const waiting = s.state?.waiting?.reason;
+  const restarts = s.restartCount ?? 0;
+  const reason = waiting && waiting in HOPELESS_WAITING ? waiting : restarts > MAX_RESTARTS ? "Restarting" : undefined;
+  if (!reason) return undefined;
   const t = s.lastState?.terminated;
   const detail = s.state?.waiting?.message?.replace(/\s+/g, " ").slice(0, 200);
   return {
     pod,
     container: s.name,
     reason,
-    restarts: s.restartCount ?? 0,
+    restarts,
     ...(detail ? { detail } : {}),
     ...(t ? { lastExit: `exit ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}` } : {}),
   };

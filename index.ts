@@ -43,6 +43,7 @@ const app = new AppDeployment("app", {
   awaitRollout: !gateJudgesRollout(cfg.verification.display),
   forceApply: gateMayRollBack(cfg.verification.display),
   revisionHistoryLimit: appCfg.revisionHistoryLimit,
+  scheduling: appCfg.scheduling,
   pdbMinAvailable: appCfg.podDisruptionBudget.minAvailable,
   instance: cfg.stack,
   network: {

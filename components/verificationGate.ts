@@ -57,6 +57,11 @@ export function servingHashOf(parts: Array<pulumi.Input<string> | undefined>): p
   return pulumi.all(parts.map((p) => p ?? "")).apply((hs) => sha256(hs.join(":")));
 }
 
+/** How `pulumi preview` lists one planned check: its name and type, and whether it is advisory. */
+export function plannedCheckLabel(check: { name: string; type: string; advisory?: boolean }): string {
+  return `${check.name} (${check.type}${check.advisory ? ", advisory" : ""})`;
+}
+
 /** The dynamic resource itself: type `pulumi-nodejs:dynamic/verification:Verification`. */
 class GateRun extends pulumi.dynamic.Resource {
   constructor(name: string, props: Record<string, unknown>, opts: pulumi.CustomResourceOptions) {
@@ -82,7 +87,7 @@ export class VerificationGate extends pulumi.ComponentResource {
       onFailure: pulumi.unsecret(config.apply((c) => c.onFailure)),
       // Names and types only, so `pulumi preview` shows what will be checked even when the
       // config itself is secret.
-      plannedChecks: pulumi.unsecret(config.apply((c) => c.checks.map((k) => `${k.name} (${k.type}${k.advisory ? ", advisory" : ""})`))),
+      plannedChecks: pulumi.unsecret(config.apply((c) => c.checks.map(plannedCheckLabel))),
       target: args.target,
       projectRoot: args.projectRoot ?? path.resolve(__dirname, ".."),
       stack: args.stack ?? pulumi.getStack(),

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { AppsV1Api, KubeConfig, V1Deployment, V1LabelSelector, V1ReplicaSet } from "@kubernetes/client-node";
+import type { AppsV1Api, CoreV1Api, KubeConfig, V1Deployment, V1LabelSelector, V1ReplicaSet } from "@kubernetes/client-node";
 import { AbortReason, reasonOf } from "./abort";
 import { classifyError, targetOf } from "./http";
 
@@ -44,6 +44,8 @@ export function kubeconfigSource(args: KubeAccessArgs = {}): { source: Kubeconfi
 export interface KubeAccess {
   kc: KubeConfig;
   apps: AppsV1Api;
+  /** The core API client, made on first use (most checks never read pods). */
+  core: () => CoreV1Api;
   source: KubeconfigSource;
   /** API server URL (no credentials), for messages. */
   server: string;
@@ -63,7 +65,8 @@ export function kubeAccess(args: KubeAccessArgs = {}): KubeAccess {
   }
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error("kubeconfig has no current cluster");
-  return { kc, apps: kc.makeApiClient(k.AppsV1Api), source, server: safeServer(server) };
+  let core: CoreV1Api | undefined;
+  return { kc, apps: kc.makeApiClient(k.AppsV1Api), core: () => (core ??= kc.makeApiClient(k.CoreV1Api)), source, server: safeServer(server) };
 }
 
 function safeServer(server: string): string {

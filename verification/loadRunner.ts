@@ -5,7 +5,7 @@
 // 2 s stall as one slow sample out of thousands.
 import * as http from "node:http";
 import * as https from "node:https";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from "node:perf_hooks";
 import { AbortReason, reasonOf } from "./abort";
 import { classifyError, HttpError, isSuccessStatus } from "./http";
 import { dueRange, openSchedule } from "./load";
@@ -49,8 +49,30 @@ export interface OpenLoadResult {
   sendWindowMs: number;
   /** How late the generator itself fired a request, worst case: large values mean the client, not the server, was the bottleneck. */
   maxSendLagMs: number;
+  /** This (the measuring) process's event-loop delay over the run: its own stalls (GC, blocking work), not the target's. */
+  clientLoopDelay: LoopDelay;
   /** Set when the signal aborted the run. */
   aborted?: AbortReason;
+}
+
+/** Event-loop delay in ms: how long timers were held up beyond their due time. */
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+/** The sampling interval of the loop-delay histogram; a stall shorter than this may go unseen. */
+export const LOOP_RESOLUTION_MS = 10;
+
+/**
+ * The histogram records the interval between its timer's wake-ups, resolution included (a quiet
+ * loop reads ~10 ms at resolution 10), so the delay is the interval minus the resolution.
+ */
+export function loopDelayOf(h: Pick<IntervalHistogram, "count" | "max" | "mean" | "percentile">): LoopDelay {
+  if (h.count === 0) return { p99Ms: 0, maxMs: 0, meanMs: 0 };
+  const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
+  return { p99Ms: ms(h.percentile(99)), maxMs: ms(h.max), meanMs: ms(h.mean) };
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 1000;
@@ -75,7 +97,12 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
   const result: OpenLoadResult = {
     scheduled: schedule.count, sent: 0, ok: 0, errors: 0, dropped: 0, latenciesMs: [],
     statusCounts: {}, errorKinds: {}, elapsedMs: 0, sendWindowMs: 0, maxSendLagMs: 0,
+    clientLoopDelay: { p99Ms: 0, maxMs: 0, meanMs: 0 },
   };
+  // Watches this process's own event loop for the whole run (the load and the drain): a GC pause
+  // here delays every request in flight or due, and the check must not blame the target for it.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
   const pending = new Set<Promise<void>>();
   const inFlightRequests = new Set<http.ClientRequest>();
   let inFlight = 0;
@@ -146,6 +173,11 @@ export async function runOpenLoad(args: OpenLoadArgs): Promise<OpenLoadResult> {
   await Promise.allSettled([...pending]);
   args.signal?.removeEventListener("abort", onAbort);
   result.elapsedMs = Math.round(performance.now() - t0);
+  // A stall during the drain may not have reached the histogram yet (its timer fires after the
+  // stall, possibly after the last answer): one more interval lets it record.
+  await new Promise((resolve) => setTimeout(resolve, LOOP_RESOLUTION_MS + 1));
+  loop.disable();
+  result.clientLoopDelay = loopDelayOf(loop);
   result.maxSendLagMs = Math.round(result.maxSendLagMs * 100) / 100;
   result.sendWindowMs = Math.round(result.sendWindowMs);
   agent.destroy();

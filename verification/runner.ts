@@ -30,6 +30,13 @@ export interface RunOptions {
   concurrency?: number;
   /** Check implementations by type, replacing the registry's. Default: the registry. For embedders and tests. */
   definitions?: Partial<{ [T in CheckType]: CheckDefinition<T> }>;
+  /**
+   * Checks (by name or type) that run, and must pass, before the others start. The gate puts its
+   * rollout check here: health, availability, performance and the rest then measure the release
+   * once it has fully replaced the old pods, never a mix of old and new pods mid-rollout. When a
+   * blocking one does not pass, the others are SKIPPED saying why. Default none (all at once).
+   */
+  first?: string[];
   /** After an attempt is cancelled, how long its own (better-worded) outcome may still arrive. Default 250 ms. */
   abortGraceMs?: number;
 }
@@ -161,12 +168,19 @@ export async function runSuite(config: VerificationConfig, opts: RunOptions = {}
   // the event loop while other checks' attempt timeouts run, failing a healthy target.
   // The same for what a check prepares (the Kubernetes client: 2 s at load 8 was measured, which
   // timed out a 2 s health check running beside the rollout check).
+  // A definition prepares per type, not per check: once, with every selected check of its type.
+  const byType = new Map<CheckType, CheckConfig[]>();
   for (const check of config.checks.filter((c) => !deselected.has(c.name))) {
+    const same = byType.get(check.type);
+    if (same) same.push(check);
+    else byType.set(check.type, [check]);
+  }
+  for (const [type, checks] of byType) {
     try {
-      const def = (opts.definitions?.[check.type] as CheckDefinition | undefined) ?? getCheck(check.type);
-      def.prepare?.(check as never);
+      const def = (opts.definitions?.[type] as CheckDefinition | undefined) ?? getCheck(type);
+      def.prepare?.(checks as never);
     } catch {
-      // reported by that check when it runs ("check could not run")
+      // reported by those checks when they run ("check could not run")
     }
   }
   // The suite's clock starts after loading, like its deadline: loading is set-up, as parsing is.
@@ -223,7 +237,18 @@ export async function runSuite(config: VerificationConfig, opts: RunOptions = {}
 
   // Queued checks must also wake at the deadline so they can report SKIPPED.
   suite.signal.addEventListener("abort", () => waiting.splice(0).forEach((wake) => wake()), { once: true });
-  await Promise.all(config.checks.map((_, i) => one(i)));
+  const first = new Set(opts.first ?? []);
+  const phase1 = config.checks.map((c, i) => (first.has(c.name) || first.has(c.type) ? i : -1)).filter((i) => i >= 0);
+  const phase2 = config.checks.map((_, i) => i).filter((i) => !phase1.includes(i));
+  await Promise.all(phase1.map(one));
+  const blockers = phase1.map((i) => results[i]).filter((r) => r.blocking && r.status !== "passed" && r.status !== "skipped");
+  if (blockers.length > 0) {
+    const why = `not run: ${blockers.map((r) => `${r.name} ${r.status.toUpperCase()}`).join(", ")}, so there was no complete release to verify`;
+    for (const i of phase2) {
+      if (deselected.has(config.checks[i].name)) await one(i);
+      else finish(i, { status: "skipped", message: why, measurements: {}, durationMs: 0 });
+    }
+  } else await Promise.all(phase2.map(one));
   suite.dispose();
 
   return {

@@ -65,9 +65,10 @@ export interface CheckDefinition<T extends CheckType = CheckType> {
   type: T;
   /**
    * Set-up the runner does before any check's clock starts: synchronous work (loading a client
-   * library) that would otherwise stall the event loop while other checks' timeouts run.
+   * library) that would otherwise stall the event loop while other checks' timeouts run. Called
+   * once per check type in a suite, with every selected check of that type (never empty).
    */
-  prepare?(config: CheckConfigOf<T>): void;
+  prepare?(configs: ReadonlyArray<CheckConfigOf<T>>): void;
   /** One attempt. Must resolve (not throw) with ERROR when it could not measure. */
   attempt(config: CheckConfigOf<T>, ctx: CheckContext): Promise<AttemptOutcome>;
 }

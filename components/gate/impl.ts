@@ -174,6 +174,8 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
       log: (line: string) => process.stderr.write(`[verification] ${line}\n`),
       onStart: progress.onStart,
       onResult: progress.onResult,
+      // Nothing else measures a half-rolled-out release: the other checks start once it is complete.
+      first: ["rollout"],
       definitions: {
         // The provider does not await the Deployment or the Service (pulumi.com/skipAwait): the rollout check
         // waits for it, within its own timeout, and checks it runs the image this update deployed.

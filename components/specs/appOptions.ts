@@ -50,6 +50,8 @@ export interface AppDeploymentArgs {
   forceApply?: boolean;
   /** Old ReplicaSets kept for rollback; at least 3. Default: 5. */
   revisionHistoryLimit?: number;
+  /** Node labels the pods require and taints they tolerate. Default: none (any untainted node). */
+  scheduling?: { nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
   /** PDB minAvailable override; must stay below the minimum replica count. Default: derived. */
   pdbMinAvailable?: number;
   /** Value of app.kubernetes.io/instance (the stack). Default: "default". */
@@ -64,6 +66,14 @@ export interface AppDeploymentArgs {
     /** Database egress. Default: port 5432 to 0.0.0.0/0. */
     database?: { port?: number; cidr?: string };
   };
+}
+
+/** A pod toleration (core/v1 Toleration without tolerationSeconds). */
+export interface Toleration {
+  key?: string;
+  operator?: "Equal" | "Exists";
+  value?: string;
+  effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 }
 
 /** AppDeploymentArgs with every default applied and every rule checked. */
@@ -85,6 +95,7 @@ export interface AppOptions {
   awaitRollout: boolean;
   forceApply: boolean;
   revisionHistoryLimit: number;
+  scheduling: { nodeSelector: Record<string, string>; tolerations: Toleration[] };
   pdbMinAvailable?: number;
   instance: string;
   network: {
@@ -184,6 +195,7 @@ export function resolveAppOptions(args: AppDeploymentArgs): AppOptions {
     awaitRollout: args.awaitRollout ?? true,
     forceApply: args.forceApply ?? false,
     revisionHistoryLimit,
+    scheduling: { nodeSelector: { ...args.scheduling?.nodeSelector }, tolerations: (args.scheduling?.tolerations ?? []).map((t) => ({ ...t })) },
     pdbMinAvailable: args.pdbMinAvailable,
     instance,
     network: {

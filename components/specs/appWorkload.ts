@@ -80,6 +80,9 @@ export function buildPodSpec(o: AppOptions): PodSpec {
     volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
     terminationGracePeriodSeconds: 30,
     enableServiceLinks: false,
+    // Absent unless configured, so stacks without scheduling rules render exactly as before.
+    ...(Object.keys(o.scheduling.nodeSelector).length > 0 ? { nodeSelector: { ...o.scheduling.nodeSelector } } : {}),
+    ...(o.scheduling.tolerations.length > 0 ? { tolerations: o.scheduling.tolerations.map((t) => ({ ...t })) } : {}),
     // ScheduleAnyway: spreading should never be the reason a rollout (maxSurge 1) cannot place
     // its surge pod on a small cluster; the scheduler still prefers other nodes/zones.
     ...(spread

@@ -26,6 +26,46 @@ export const imageSchema = z
   })
   .strict();
 
+// Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters.
+const labelName = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelKey = z
+  .string()
+  .max(317, "must be at most 317 characters")
+  .refine((k) => {
+    const parts = k.split("/");
+    if (parts.length > 2) return false;
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    return labelName.test(name) && (prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix)));
+  }, "must be a label key ([prefix/]name: name of at most 63 of [A-Za-z0-9-_.], prefix a DNS subdomain)");
+const labelValue = z.string().refine((v) => v === "" || labelName.test(v), "must be a label value (at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric, or empty)");
+
+export const tolerationSchema = z
+  .object({
+    /** Taint key; absent with operator Exists tolerates every taint. */
+    key: labelKey.optional(),
+    /** `Equal` (default: key and value must match) or `Exists` (key only). */
+    operator: z.enum(["Equal", "Exists"]).default("Equal"),
+    /** Taint value, for `Equal`. */
+    value: labelValue.optional(),
+    /** Taint effect tolerated; absent tolerates every effect. */
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.operator === "Exists" && t.value !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["value"], message: "must not be set when operator is Exists" });
+    if (t.operator === "Equal" && t.key === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["key"], message: "is required when operator is Equal" });
+  });
+
+export const schedulingSchema = z
+  .object({
+    /** Node labels every pod requires (`spec.nodeSelector`). Default {}. */
+    nodeSelector: z.record(labelKey, labelValue).default({}),
+    /** Taints the pods tolerate (`spec.tolerations`). Default []. */
+    tolerations: z.array(tolerationSchema).max(50, "must list at most 50 tolerations").default([]),
+  })
+  .strict()
+  .default({});
+
 export const appSchema = z
   .object({
     /** Name of the Deployment, Service and labels. Default "agent-cellphone-v2". */
@@ -58,6 +98,8 @@ export const appSchema = z
     revisionHistoryLimit: z.number().int("must be an integer").min(3, "must be >= 3 (rollback needs history)").max(1000, "must be <= 1000").default(5),
     /** Override of the PodDisruptionBudget; default derived from the minimum replica count. */
     podDisruptionBudget: z.object({ minAvailable: nonNegativeInt.optional() }).strict().default({}),
+    /** Which nodes the app's pods may run on: a node selector and tolerations. Default: any untainted node. */
+    scheduling: schedulingSchema,
     /** Where the app's database lives, for the NetworkPolicy egress allow. */
     database: z
       .object({
@@ -72,4 +114,5 @@ export const appSchema = z
   .strict();
 
 export type AppConfig = z.output<typeof appSchema>;
+export type SchedulingConfig = z.output<typeof schedulingSchema>;
 export type ImageConfig = z.output<typeof imageSchema>;

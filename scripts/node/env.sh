@@ -6,6 +6,7 @@
 #   ACV2_NODE_BRIDGE      default acv2br0 (the pod network's Linux bridge; 15 characters at most)
 #   ACV2_NODE_POD_CIDR    default 10.89.0.0/24 (the bridge holds .1, which is also the node's IP)
 #   ACV2_NODE_SERVICE_CIDR default 10.96.0.0/16 (start-k8s's service range; routed onto the bridge)
+#   ACV2_REGISTRY_ADDR    default 127.0.0.1:15000 (scripts/start-registry's loopback registry; pulled over plain HTTP)
 #   ACV2_KUBELET_PORT     default 10350 (kubelet API on 127.0.0.1; healthz +3, kube-proxy healthz +1, metrics +2)
 K8S_BIN="$("$ROOT/scripts/install-k8s" --print-bin)"
 NODE_BIN="$("$ROOT/scripts/install-node" --print-bin)"
@@ -19,6 +20,7 @@ POD_CIDR="${ACV2_NODE_POD_CIDR:-10.89.0.0/24}"
 NODE_IP="${POD_CIDR%.*/*}.1"
 SERVICE_CIDR="${ACV2_NODE_SERVICE_CIDR:-10.96.0.0/16}"
 KUBELET_PORT="${ACV2_KUBELET_PORT:-10350}"
+REGISTRY_ADDR="${ACV2_REGISTRY_ADDR:-127.0.0.1:15000}"
 CGROUP_ROOT="/$NODE_NAME"
 SOCK="$DIR/containerd/containerd.sock"
 # Host-wide kernel settings the node changes: kubelet sets the first six (it refuses to start

@@ -63,13 +63,22 @@ export async function clusterOrSkip(ctx: Mocha.Context): Promise<Cluster> {
   return ensureCluster();
 }
 
-// Root hook: stop only what this process started, so a developer's running plane survives.
-after(function () {
-  this.timeout(60_000);
+/** Stops the control plane when this process started it, so a developer's running plane survives. */
+export function stopClusterIfStarted(): void {
   if (!started) return;
   const r = spawnSync(path.join(ROOT, "scripts/stop-k8s"), { encoding: "utf8", timeout: 60_000 });
   if (r.status !== 0) console.error(`scripts/stop-k8s exited ${r.status}: ${r.stderr}`);
-});
+  started = false;
+  cluster = undefined;
+}
+
+// Root hook under mocha (a benchmark imports this module outside mocha and stops it itself).
+if (typeof after === "function") {
+  after(function () {
+    this.timeout(60_000);
+    stopClusterIfStarted();
+  });
+}
 
 /** A namespace per suite, so suites never see each other's objects; deleted by the caller. */
 export async function freshNamespace(c: Cluster, prefix: string): Promise<string> {

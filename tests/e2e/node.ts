@@ -41,7 +41,8 @@ export function nodeMissingReason(): string | undefined {
 let started = false;
 let node: Promise<Node> | undefined;
 
-function ensureNode(): Promise<Node> {
+/** The running node, started on first use (start-node is idempotent). */
+export function ensureNode(): Promise<Node> {
   node ??= (async () => {
     const cluster = await ensureCluster();
     const wasRunning = fs.existsSync(path.join(NODE_DIR, "pids", "kubelet.pid"));

@@ -51,6 +51,15 @@ describe("app spec builders: defaults", () => {
     assert.deepStrictEqual(ann, { "prometheus.io/scrape": "true", "prometheus.io/port": "8000", "prometheus.io/path": "/metrics", [CONFIG_CHECKSUM_ANNOTATION]: "abc" });
   });
 
+  it("renders no nodeSelector or tolerations by default, and exactly the configured ones when set", () => {
+    const plainPod = plain(buildPodSpec(opts()));
+    assert.ok(!("nodeSelector" in plainPod) && !("tolerations" in plainPod), "absent by default: existing stacks render as before");
+    const scheduling = { nodeSelector: { "kubernetes.io/hostname": "n1" }, tolerations: [{ key: "acv2.dev/real-node", operator: "Exists" as const, effect: "NoSchedule" as const }] };
+    const pod = plain(buildPodSpec(opts({ scheduling })));
+    assert.deepStrictEqual(pod.nodeSelector, scheduling.nodeSelector);
+    assert.deepStrictEqual(pod.tolerations, scheduling.tolerations);
+  });
+
   it("omits spec.replicas when an HPA manages the Deployment", () => {
     const spec = plain(buildDeploymentSpec(opts({ replicas: 4, autoscaling: { minReplicas: 3, maxReplicas: 10 } }), "x"));
     assert.ok(!("replicas" in spec), "replicas must be absent under an HPA");

@@ -97,6 +97,24 @@ const CASES: Case[] = [
     problems: [`${P}app.podDisruptionBudget.minAvailable: must be < autoscaling.minReplicas (3 >= 3): it would block every voluntary eviction`],
   },
   {
+    title: "scheduling: a bad node label key, a value with Exists, Equal without a key, an unknown effect",
+    stack: "dev",
+    options: {
+      config: {
+        app: {
+          ...loadStackYaml("dev").app as object,
+          scheduling: { nodeSelector: { "bad key": "x" }, tolerations: [{ key: "k", operator: "Exists", value: "v" }, { value: "v" }, { key: "k", operator: "Exists", effect: "Sometimes" }] },
+        },
+      },
+    },
+    problems: [
+      `${P}app.scheduling.nodeSelector.bad key: must be a label key ([prefix/]name: name of at most 63 of [A-Za-z0-9-_.], prefix a DNS subdomain)`,
+      `${P}app.scheduling.tolerations[0].value: must not be set when operator is Exists`,
+      `${P}app.scheduling.tolerations[1].key: is required when operator is Equal`,
+      `${P}app.scheduling.tolerations[2].effect: must be one of "NoSchedule", "PreferNoSchedule", "NoExecute"`,
+    ],
+  },
+  {
     title: "unknown verification check type",
     stack: "dev",
     options: { config: { verification: { checks: [{ name: "x", type: "ping" }] } } },

@@ -10,6 +10,7 @@ import * as path from "path";
 import { DynamicHost, serializeProvider } from "../fixtures/dynamicHost";
 import { gateInputs, gateUrn, PROJECT_ROOT as ROOT } from "../fixtures/gateHarness";
 import { gateProvider } from "../../components/gate/provider";
+import { plannedCheckLabel } from "../../components/verificationGate";
 
 const URN = gateUrn();
 
@@ -57,5 +58,16 @@ describe("verification gate check: unchanged config answered without loading the
       assert.ifError(res.error);
       assert.deepEqual(res.result!.failures, expected);
     }
+  });
+});
+
+// The harness registers plannedChecks with the component's own labelling (no copy to drift).
+describe("planned checks as the component lists them", () => {
+  it("labels each check `name (type)`, advisory ones `name (type, advisory)`, and the harness uses that", () => {
+    assert.equal(plannedCheckLabel({ name: "health", type: "health" }), "health (health)");
+    assert.equal(plannedCheckLabel({ name: "deps", type: "external", advisory: true }), "deps (external, advisory)");
+    assert.equal(plannedCheckLabel({ name: "perf", type: "performance", advisory: false }), "perf (performance)");
+    const config = { checks: [{ name: "health", type: "health" }, { name: "deps", type: "external", advisory: true }] };
+    assert.deepEqual(gateInputs("", config).plannedChecks, ["health (health)", "deps (external, advisory)"]);
   });
 });

@@ -40,19 +40,27 @@ describe("performance check (real fixture on 127.0.0.1)", function () {
   beforeEach(() => fx.reset());
 
   it("passes a healthy target and sends exactly the scheduled number of requests", async () => {
-    // The load and the fixture share this test process: one GC pause of ~500 ms there (seen once in
-    // CI: p50 1.6 ms, p95 488 ms) counts against every request scheduled during it. The threshold
-    // leaves room for that; thresholds that must break are tested below.
-    const out = await attempt(perf({ ratePerSecond: 200, durationSeconds: 1.5, minSamples: 250, thresholds: { p95Ms: 1500 } }), fx.url);
-    assert.equal(out.status, "passed", out.message);
+    // The load and the fixture share this test process: a GC pause there (seen once in CI: p50
+    // 1.6 ms, p95 488 ms) counts against every request due during it. The check now watches its
+    // own event loop, so such a run is INCONCLUSIVE naming the stall (performanceStall.test.ts),
+    // never FAILED; on a quiet run it must PASS at the check's own 250 ms bound.
+    const out = await attempt(perf({ ratePerSecond: 200, durationSeconds: 1.5, minSamples: 250, thresholds: { p95Ms: 250 } }), fx.url);
     const m = out.measurements as Record<string, number>;
+    const stall = m.clientStallMs;
+    if (out.status === "inconclusive") {
+      assert.match(out.message, /^client stall, not a verdict on the target: .* enough to explain p95 [\d.]+ms > 250ms/);
+      assert.ok(stall >= m.p95Ms - 250, `stall ${stall}ms explains p95 ${m.p95Ms}ms`);
+      console.log(`      client stalled ${stall}ms: ${out.message}`);
+    } else {
+      assert.equal(out.status, "passed", out.message);
+      assert.match(out.message, /^p50 [\d.]+ms p95 [\d.]+ms p99 [\d.]+ms, errors 0\.00% over 300 samples$/);
+    }
     assert.equal(m.samples, 300);
     assert.equal(m.scheduled, 300);
     assert.equal(fx.requestCount(), 300, "the server saw every scheduled request");
     assert.equal(m.errorRate, 0);
     assert.ok(m.p50Ms > 0 && m.p50Ms <= m.p95Ms && m.p95Ms <= m.p99Ms && m.p99Ms <= m.maxMs);
     assert.ok(m.achievedRate > 180 && m.achievedRate <= 202, `achieved ${m.achievedRate}/s`);
-    assert.match(out.message, /^p50 [\d.]+ms p95 [\d.]+ms p99 [\d.]+ms, errors 0\.00% over 300 samples$/);
   });
 
   it("fails on 5% injected 500s over a 1% error budget, counting every one (fault 2)", async () => {

@@ -28,6 +28,24 @@ describe("rollout check with the gate's expectations (image, waiting)", function
     assert.deepEqual(m.liveImages, [LIVE]);
   });
 
+  // Review finding: the wrong-image return dropped waitedMs (and left by its own path) while every
+  // other return of a waiting attempt carries it. Now every return carries the same figures.
+  it("a wrong image while waiting carries waitedMs and credentials like every other verdict, after one read", async () => {
+    k.api.state.deployments[KEY] = recorded("deployment-complete.json");
+    const wrong = await attempt({ expectedImage: "ghcr.io/example/agent-cellphone-v2:1.4.0", waitForCompletion: true, pollMs: 200 });
+    assert.equal(wrong.status, "failed");
+    assert.doesNotMatch(wrong.message, /still not complete/, "a wrong image is final, not an unfinished wait");
+    assert.equal(k.api.requests.length, 1, "no further reading can change a wrong image");
+    const m = wrong.measurements as Record<string, unknown>;
+    assert.equal(typeof m.waitedMs, "number");
+    assert.ok((m.waitedMs as number) >= 0 && (m.waitedMs as number) < 10_000, `waitedMs ${m.waitedMs}`);
+    assert.deepEqual(m.liveImages, [LIVE]);
+    const right = await attempt({ expectedImage: LIVE, waitForCompletion: true, pollMs: 200 });
+    assert.equal(right.status, "passed", right.message);
+    const keysOf = (o: AttemptOutcome) => Object.keys(o.measurements ?? {}).filter((key) => key !== "liveImages" && key !== "expectedImage").sort();
+    assert.deepEqual(keysOf(wrong), keysOf(right), "the same figures as the passing return");
+  });
+
   it("passes when the live template runs the expected image", async () => {
     k.api.state.deployments[KEY] = recorded("deployment-complete.json");
     const out = await attempt({ expectedImage: LIVE });

@@ -151,4 +151,25 @@ describe("runner: check modules load before any timer starts", function () {
     const security = '{ name: "s", type: "security", url: "https://127.0.0.1:1/", timeoutSeconds: 0.2 }';
     assert.deepEqual(loadedAtFirstStart(`[${HEALTH}, ${security}]`, [CLIENT]), []);
   });
+
+  it("loads it when any one security check reads the pod posture, not only the first of its type", () => {
+    const plain = '{ name: "s1", type: "security", url: "https://127.0.0.1:1/", timeoutSeconds: 0.2 }';
+    const posture = '{ name: "s2", type: "security", url: "https://127.0.0.1:1/", namespace: "n", deployment: "d", kubeconfig: "/nonexistent", timeoutSeconds: 0.2 }';
+    assert.deepEqual(loadedAtFirstStart(`[${HEALTH}, ${plain}, ${posture}]`, [CLIENT]), [CLIENT]);
+  });
+
+  // Review finding: prepare ran once per check; a definition's prepare is per type.
+  it("calls a definition's prepare once per check type, with every selected check of that type", async () => {
+    const calls: Record<string, string[][]> = { health: [], availability: [] };
+    const counted = <T extends "health" | "availability">(type: T) => ({
+      type,
+      prepare: (configs: ReadonlyArray<{ name: string }>) => void calls[type].push(configs.map((c) => c.name)),
+      attempt: async () => ({ status: "passed" as const, message: "ok" }),
+    });
+    const r = await runSuite(config({ baseUrl: "http://127.0.0.1:1", checks: [
+      { name: "h1", type: "health" }, { name: "a1", type: "availability" }, { name: "h2", type: "health" }, { name: "h3", type: "health" },
+    ] }), { definitions: { health: counted("health"), availability: counted("availability") }, only: ["h1", "h3", "availability"] });
+    assert.equal(r.status, "passed");
+    assert.deepEqual(calls, { health: [["h1", "h3"]], availability: [["a1"]] }, "one call per type, deselected h2 left out");
+  });
 });

@@ -4,7 +4,8 @@
 //   - aborted (timeout, deadline, SIGINT) -> ERROR; a partial run is not a measurement.
 //   - no request got any HTTP answer (all refused/reset/timed out/dropped) -> ERROR: nothing was measured.
 //   - samples < minSamples -> INCONCLUSIVE, message states the count (fault 10).
-//   - any threshold broken (maxErrorRate defaults to 1%), or p95 regressed beyond maxRegression -> FAILED.
+//   - any threshold broken (maxErrorRate defaults to 1%), or p95 regressed beyond maxRegression -> FAILED,
+//     unless only latency broke and this process's own stall explains it (clientStallExplains) -> INCONCLUSIVE.
 //   - otherwise PASSED; the measurements carry p50/p95/p99 so the gate can store a new baseline.
 import { errorOutcome, isSuccessStatus, joinUrl } from "../http";
 import { describeAttemptBudget } from "../limits";
@@ -20,6 +21,17 @@ type Config = CheckConfigOf<"performance">;
  * which every request answered 500 would pass on latency alone.
  */
 export const DEFAULT_MAX_ERROR_RATE = 0.01;
+
+/**
+ * Pure: does the measuring process's own stall explain the latency breaches? A stall of S ms (its
+ * event loop held up by GC or blocking work) delays each request due or in flight during it by at
+ * most S, so it can lift any percentile by at most S. When every broken latency criterion is
+ * exceeded by no more than S, the run cannot tell a slow target from a stalled client. An error
+ * rate is never explained this way (a stall does not make the target answer 5xx).
+ */
+export function clientStallExplains(excessesMs: readonly number[], stallMs: number): boolean {
+  return excessesMs.length > 0 && stallMs > 0 && excessesMs.every((e) => e <= stallMs);
+}
 
 /** Pure: the verdict for a finished (or aborted) run. */
 export function judgePerformance(config: Config, run: OpenLoadResult, baseline?: { p95Ms: number }): AttemptOutcome {
@@ -37,6 +49,9 @@ export function judgePerformance(config: Config, run: OpenLoadResult, baseline?:
     achievedRate: run.sent > 0 ? Math.round((run.sent / (run.sendWindowMs / 1000 + 1 / config.ratePerSecond)) * 100) / 100 : 0,
     elapsedMs: run.elapsedMs,
     maxSendLagMs: run.maxSendLagMs,
+    clientLoopDelay: run.clientLoopDelay,
+    // The longest this process was held up: its loop's worst delay or its latest send, whichever is larger.
+    clientStallMs: Math.max(run.clientLoopDelay.maxMs, run.maxSendLagMs),
     statusCounts: run.statusCounts,
     errorKinds: run.errorKinds,
     maxInFlight: DEFAULT_MAX_IN_FLIGHT,
@@ -57,15 +72,30 @@ export function judgePerformance(config: Config, run: OpenLoadResult, baseline?:
   }
   const thresholds = { ...config.thresholds, maxErrorRate: config.thresholds?.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE };
   const problems = thresholdViolations(s, errorRate, thresholds);
+  // How far over its limit each broken latency criterion went.
+  const excessesMs: number[] = [];
+  if (thresholds.p95Ms !== undefined && s.p95Ms > thresholds.p95Ms) excessesMs.push(s.p95Ms - thresholds.p95Ms);
+  if (thresholds.p99Ms !== undefined && s.p99Ms > thresholds.p99Ms) excessesMs.push(s.p99Ms - thresholds.p99Ms);
   let comparison: BaselineComparison | undefined;
   if (baseline) {
     comparison = compareBaseline(s.p95Ms, baseline.p95Ms, config.maxRegression);
     measurements.baseline = comparison;
     if (comparison.regressed) {
       problems.push(`p95 regressed ${(comparison.regression * 100).toFixed(1)}% over baseline ${comparison.baselineP95Ms}ms (max ${((config.maxRegression ?? 0) * 100).toFixed(1)}%)`);
+      excessesMs.push(s.p95Ms - comparison.baselineP95Ms * (1 + (config.maxRegression ?? 0)));
     }
   } else if (config.maxRegression !== undefined) {
     measurements.baseline = "none recorded yet";
+  }
+  const errorRateBroken = errorRate > thresholds.maxErrorRate;
+  const stallMs = measurements.clientStallMs as number;
+  if (problems.length > 0 && !errorRateBroken && clientStallExplains(excessesMs, stallMs)) {
+    const loop = run.clientLoopDelay;
+    return {
+      status: "inconclusive",
+      message: `client stall, not a verdict on the target: the measuring process's event loop was held up to ${stallMs}ms (loop delay p99 ${loop.p99Ms}ms), enough to explain ${problems.join("; ")} (${fmt})`,
+      measurements,
+    };
   }
   if (problems.length > 0) return { status: "failed", message: `${problems.join("; ")} (${fmt})`, measurements };
   return { status: "passed", message: fmt, measurements };

@@ -6,9 +6,12 @@
 //   - observedGeneration < generation, updated/available != desired, or old replicas still
 //     running -> FAILED "rollout incomplete" (a later attempt may pass within failureLimit).
 //   - otherwise PASSED.
+// While waiting (the gate), a new pod in a state that does not heal (crash loop, image pull
+// back-off, a container that cannot be created; rolloutPods.ts) ends the wait at once: FAILED.
 import type { V1Deployment } from "@kubernetes/client-node";
 import { sleep } from "../abort";
 import { k8sClient, kubeAttempt, readDeployment } from "../k8s";
+import { findHopelessPod, hopelessMessage, readNewPods } from "./rolloutPods";
 import type { AttemptOutcome, CheckDefinition } from "../types";
 
 export interface RolloutFacts {
@@ -101,7 +104,7 @@ function settled(out: AttemptOutcome, d: V1Deployment): boolean {
 }
 
 /** A read that has not answered by `by` resolves undefined (it is left to the attempt's signal). */
-async function readBy(read: Promise<V1Deployment>, by: number): Promise<V1Deployment | undefined> {
+async function readBy<T>(read: Promise<T>, by: number): Promise<T | undefined> {
   read.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, by - Date.now()))));
@@ -126,6 +129,7 @@ export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"r
         const started = Date.now();
         let last: { out: AttemptOutcome; d: V1Deployment } | undefined;
         let slowestReadMs = 0;
+        let wrongImage: AttemptOutcome | undefined;
         for (;;) {
           const readStart = Date.now();
           const read = readDeployment(access, config.namespace, config.deployment, ctx.signal);
@@ -138,17 +142,25 @@ export function rolloutDefinition(opts: RolloutOptions = {}): CheckDefinition<"r
           if (d === undefined) ({ out, d: dep } = last!);
           else {
             slowestReadMs = Math.max(slowestReadMs, Date.now() - readStart);
-            const wrong = judgeImage(d, opts.expectedImage, opts.mismatchHint);
-            out = wrong ?? judgeRollout(d);
+            wrongImage = judgeImage(d, opts.expectedImage, opts.mismatchHint);
+            out = wrongImage ?? judgeRollout(d);
             dep = d;
-            if (wrong) return { ...out, measurements: { ...out.measurements, credentials: access.source } };
+            if (wrongImage === undefined && opts.waitForCompletion && out.status === "failed" && !settled(out, d) && Date.now() + slowestReadMs < answerBy) {
+              const stuck = findHopelessPod((await readBy(readNewPods(access, d, ctx.signal), answerBy)) ?? []);
+              if (stuck) {
+                const name = `${d.metadata?.namespace}/${d.metadata?.name}`;
+                return { status: "failed", message: hopelessMessage(name, stuck), measurements: { ...out.measurements, hopelessPod: { ...stuck }, credentials: access.source, waitedMs: Date.now() - started } };
+              }
+            }
           }
           last = { out, d: dep };
-          // Another read is started only when it can answer before answerBy.
-          const done = lateRead || settled(out, dep) || !opts.waitForCompletion || Date.now() + pollMs + slowestReadMs >= answerBy;
+          // Another read is started only when it can answer before answerBy. A wrong image is
+          // final (no later reading changes it) and leaves by the same return, with its figures.
+          const final = wrongImage !== undefined || settled(out, dep);
+          const done = lateRead || final || !opts.waitForCompletion || Date.now() + pollMs + slowestReadMs >= answerBy;
           if (done) {
             const waited = opts.waitForCompletion ? Date.now() - started : undefined;
-            const message = waited !== undefined && out.status !== "passed" && !settled(out, dep)
+            const message = waited !== undefined && out.status !== "passed" && !final
               ? `${out.message} (still not complete after waiting ${Math.round(waited / 1000)} s${lateRead ? "; the last read did not answer in time" : ""})`
               : out.message;
             return { ...out, message, measurements: { ...out.measurements, credentials: access.source, ...(waited !== undefined ? { waitedMs: waited } : {}) } };

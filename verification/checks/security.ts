@@ -83,8 +83,8 @@ async function posturePart(config: Config, ctx: CheckContext, m: Record<string, 
 
 export const definition: CheckDefinition<"security"> = {
   type: "security",
-  // The Kubernetes client only when the pod posture part will read the API.
-  prepare: (config) => void (config.namespace && config.deployment ? k8sClient() : undefined),
+  // The Kubernetes client only when some check's pod posture part will read the API.
+  prepare: (configs) => void (configs.some((c) => c.namespace && c.deployment) ? k8sClient() : undefined),
   async attempt(config, ctx): Promise<AttemptOutcome> {
     const u = new URL(config.url);
     const host = u.hostname.replace(/^\[|\]$/g, "");

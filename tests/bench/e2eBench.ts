@@ -19,7 +19,7 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import { Workspace } from "../integration/engine";
 import { ROOT, stopClusterIfStarted } from "../e2e/cluster";
 import { ensureNode, nodeMissingReason, recordedBuildSeconds, stopNodeIfStarted } from "../e2e/node";
-import { APP_REPOSITORY, imagesMissingReason, onNode, pushReleases, serviceRelay, stopRegistryIfStarted } from "../e2e/nodeRelease";
+import { APP_REPOSITORY, imagesMissingReason, onNode, pushReleases, serviceRelay, stopRegistryIfStarted, watchRelease } from "../e2e/nodeRelease";
 import { buildAppImage } from "../fixtures/imageTools";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -58,7 +58,6 @@ async function main(): Promise<void> {
   const relay = await serviceRelay(node.cluster, NS, APP);
   const ws = new Workspace("bench-e2e");
   const deployment = (): Promise<V1Deployment> => node.cluster.apps.readNamespacedDeployment({ namespace: NS, name: APP });
-  const image = (d: V1Deployment) => d.spec?.template.spec?.containers[0].image ?? "";
   try {
     fs.copyFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), path.join(ws.dir, `Pulumi.${STACK}.yaml`));
     ws.env.KUBECONFIG = node.cluster.kubeconfig;
@@ -73,24 +72,11 @@ async function main(): Promise<void> {
     console.log("release              up->applied  up->verdict  up->rollback accepted  up->rollback complete  applied->complete  pulumi up");
     for (const tag of [...crashTags, "2.0.0-never-ready"]) {
       const start = Date.now();
-      const seen: { applied?: number; restored?: number; complete?: number } = {};
-      let watching = true;
-      const watcher = (async () => {
-        while (watching) {
-          const d = await deployment().catch(() => undefined);
-          const now = Date.now() - start;
-          if (d && seen.applied === undefined && image(d).endsWith(`:${tag}`)) seen.applied = now;
-          if (d && seen.applied !== undefined && seen.restored === undefined && image(d).endsWith(":2.0.0")) seen.restored = now;
-          const st = d?.status;
-          if (d && seen.restored !== undefined && seen.complete === undefined && st?.updatedReplicas === d.spec?.replicas && st?.availableReplicas === d.spec?.replicas && st?.replicas === d.spec?.replicas) seen.complete = now;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
+      const watch = watchRelease(deployment, tag, "2.0.0", 100);
       ws.editStack(STACK, (cfg) => (cfg.app.image.tag = tag));
       const r = await ws.must(["up", "--yes", "--stack", STACK], 1);
       await new Promise((res) => setTimeout(res, 1_000));
-      watching = false;
-      await watcher;
+      const seen = await watch.stop();
       const reportPath = /full report: (\S+)/.exec(r.stdout + r.stderr)?.[1];
       const report = reportPath ? JSON.parse(fs.readFileSync(reportPath, "utf8")) : undefined;
       const verdict = report ? Date.parse(report.startedAt) + report.durationMs - start : undefined;

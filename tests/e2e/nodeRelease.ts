@@ -8,6 +8,7 @@
 // reaches the app through its ClusterIP Service and kube-proxy, not through the Gateway's host;
 // there is no cluster DNS, so the gate's baseUrl is the relay's loopback address.
 import * as net from "node:net";
+import type { V1Deployment } from "@kubernetes/client-node";
 import type { Cluster } from "./cluster";
 import { get, NODE_NAME, NODE_TAINT } from "./node";
 import { buildAppImage, ensureRegistry, imageToolsMissing, REGISTRY_ADDR, stopRegistry } from "../fixtures/imageTools";
@@ -169,4 +170,46 @@ export function startPoller(url: string, intervalMs = 50, maxMs = 900_000, maxRe
 
 export function pollLine(p: PollSummary): string {
   return `${p.requests} requests in ${(p.ms / 1000).toFixed(0)} s, ${p.ok} ok, ${p.failed} failed${p.failed ? ` (statuses ${JSON.stringify(p.statuses)}, errors ${JSON.stringify(p.errors)})` : ""}`;
+}
+
+/** Milliseconds from the watch's start to each moment of a failed release's life, as seen from the API. */
+export interface ReleaseTimes {
+  /** The Deployment's template runs the new release. */
+  applied?: number;
+  /** Its template is back on the verified release: the gate failed it and the rollback was accepted. */
+  restored?: number;
+  /** After that, every replica updated and available at the observed generation. */
+  complete?: number;
+}
+
+/**
+ * Reads the Deployment every `pollMs` until stopped and records when the release `tag` was
+ * applied, when the template went back to `verifiedTag`, and when that rollout completed.
+ */
+export function watchRelease(read: () => Promise<V1Deployment>, tag: string, verifiedTag: string, pollMs = 200): { stop(): Promise<ReleaseTimes> } {
+  const t0 = Date.now();
+  const seen: ReleaseTimes = {};
+  const image = (d: V1Deployment) => d.spec?.template.spec?.containers[0].image ?? "";
+  let watching = true;
+  const loop = (async () => {
+    while (watching) {
+      const d = await read().catch(() => undefined);
+      if (d) {
+        const now = Date.now() - t0;
+        if (seen.applied === undefined && image(d).endsWith(`:${tag}`)) seen.applied = now;
+        if (seen.applied !== undefined && seen.restored === undefined && image(d).endsWith(`:${verifiedTag}`)) seen.restored = now;
+        const st = d.status;
+        const want = d.spec?.replicas;
+        if (seen.restored !== undefined && seen.complete === undefined && st?.updatedReplicas === want && st?.availableReplicas === want && st?.replicas === want && (st?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0)) seen.complete = now;
+      }
+      await new Promise((res) => setTimeout(res, pollMs));
+    }
+  })();
+  return {
+    async stop() {
+      watching = false;
+      await loop;
+      return seen;
+    },
+  };
 }

@@ -13,7 +13,7 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import { pulumiBinDir, Workspace } from "../integration/engine";
 import { ROOT } from "./cluster";
 import { nodeOrSkip, stopNodeIfStarted, type Node } from "./node";
-import { imagesMissingReason, onNode, pollLine, pushReleases, serviceAddress, serviceRelay, startPoller, stopRegistryIfStarted, type NodeImages, type Relay } from "./nodeRelease";
+import { imagesMissingReason, onNode, pollLine, pushReleases, serviceAddress, serviceRelay, startPoller, stopRegistryIfStarted, watchRelease, type NodeImages, type Relay } from "./nodeRelease";
 
 const STACK = "e2e";
 const NS = "acv2-e2e";
@@ -108,27 +108,11 @@ describe("e2e on the real node: Pulumi.e2e.yaml through pulumi up with real rele
   for (const f of FAULTS) {
     it(`${f.tag} (${f.what}): the update fails naming the check, is rolled back to the verified release, and a polling client loses nothing`, async () => {
       const poll = startPoller(await apiUrl());
-      const t0 = Date.now();
-      const seen: { applied?: number; restored?: number; complete?: number } = {};
-      let watching = true;
-      const watcher = (async () => {
-        while (watching) {
-          const d = await deployment().catch(() => undefined);
-          if (d) {
-            const now = Date.now() - t0;
-            if (seen.applied === undefined && image(d).endsWith(`:${f.tag}`)) seen.applied = now;
-            if (seen.applied !== undefined && seen.restored === undefined && image(d).endsWith(":2.0.0")) seen.restored = now;
-            const s = d.status;
-            if (seen.restored !== undefined && seen.complete === undefined && s?.updatedReplicas === d.spec?.replicas && s?.availableReplicas === d.spec?.replicas && s?.replicas === d.spec?.replicas && (s?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0)) seen.complete = now;
-          }
-          await new Promise((res) => setTimeout(res, 200));
-        }
-      })();
+      const watch = watchRelease(deployment, f.tag, "2.0.0");
       ws!.editStack(STACK, tag(f.tag));
       const r = await ws!.must(["up", "--yes", "--stack", STACK], 1);
       await new Promise((res) => setTimeout(res, 3_000)); // the old pods keep serving after the update ends
-      watching = false;
-      await watcher;
+      const seen = await watch.stop();
       const p = await poll.stop();
       const text = r.stdout + r.stderr;
       console.log(`      ${f.tag}: pulumi up ${r.ms} ms; from up start: applied ${seen.applied} ms, rolled back (gate failed) ${seen.restored} ms, rollback complete ${seen.complete} ms; poller ${pollLine(p)}`);

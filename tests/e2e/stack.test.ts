@@ -128,7 +128,8 @@ describe("e2e: pulumi up / refresh / destroy on a live control plane, with the g
     const r = await ws!.must(["up", "--yes", "--stack", STACK], 1);
     const text = r.stdout + r.stderr;
     console.log(`      pulumi up (never ready, rolled back): ${r.ms} ms`);
-    assert.match(text, /rollout\s+rollout\s+FAILED\s+.*rollout incomplete/);
+    // The kwok stage reports the pods in CrashLoopBackOff: the rollout check judges that at once.
+    assert.match(text, /rollout\s+rollout\s+FAILED\s+.*rollout cannot complete: CrashLoopBackOff/);
     assert.match(text, /rollback: rolled .* to the last verified release \S+:2\.1\.0-broken/);
     await waitFor("rolled-back Deployment available", 60_000, async () => (await deployment()).status?.availableReplicas === 2);
     await assertServing(/:2\.1\.0-broken$/);

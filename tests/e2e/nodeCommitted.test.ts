@@ -102,7 +102,7 @@ for (const { stack, config: committed } of committedStacks()) {
       assert.ok(pods.some((p) => p.status?.containerStatuses?.[0]?.ready), `serving from the real node: ${seen.join("; ")}`);
     });
 
-    it("blocks a release whose /health turns 503 after it became ready; with onFailure: rollback no polled request fails", async () => {
+    it("blocks a release whose /health turns 503 after it became ready, rolled back with onFailure: rollback (polled failures reported)", async () => {
       const poll = startPoller(await pollUrl());
       const r = await up("2.0.0-503", 1);
       await new Promise((res) => setTimeout(res, 3_000));
@@ -113,16 +113,26 @@ for (const { stack, config: committed } of committedStacks()) {
       assert.ok(caught, `a rollout, health or availability check names the failure:\n${r.text}`);
       console.log(`      ${stack}: caught by ${caught[1]} (${caught[3]})`);
       assert.match(r.text, /verification failed: \d+ blocking check\(s\) did not pass/);
-      if (committed.verification.onFailure === "rollback") {
-        assert.match(r.text, /rollback: rolled .* to the last verified release \S+:2\.0\.0 /);
-        assert.equal(p.failed, 0, `PDB and surge as committed: ${pollLine(p)}`);
-      }
+      // Requests that fail here are the broken release's own: once it has fully rolled out the old
+      // pods are gone, and when its pods turn unready nothing serves until the rollback's pods are
+      // ready. The count is reported; zero is asserted where the old pods keep serving
+      // (nodeStack.test.ts: releases that never become ready). Avoiding it needs a canary (issue 13).
+      if (committed.verification.onFailure === "rollback") assert.match(r.text, /rollback: rolled .* to the last verified release \S+:2\.0\.0 /);
     });
 
-    it("judges a slow release (every response held 1 s) as the committed p95 threshold says", async function () {
+    it("judges a slow release (every response held 1 s) as the committed p95 threshold says; a polling client loses nothing through its rollout and rollback", async function () {
       if (maxP95(committed.verification) === 0) this.skip();
+      // A slow release is ready and serves (1 s per answer, inside the poller's 5 s): its rollout
+      // and, where blocked, its rollback replace every pod, under the committed PDB and surge
+      // settings; a client polling through both must lose nothing.
+      const poll = startPoller(await pollUrl());
       const r = await up("2.0.0-slow");
-      console.log(`      ${stack}: pulumi up (slow release, p95 threshold ${maxP95(committed.verification)} ms): ${r.ms} ms, exit ${r.code}`);
+      await new Promise((res) => setTimeout(res, 3_000));
+      const p = await poll.stop();
+      console.log(`      ${stack}: pulumi up (slow release, p95 threshold ${maxP95(committed.verification)} ms): ${r.ms} ms, exit ${r.code}; poller ${pollLine(p)}`);
+      // With onFailure: fail (staging) the 503 release before this one was left in place, broken:
+      // what a client sees while it is replaced is that release's doing, so it is only reported.
+      if (committed.verification.onFailure === "rollback") assert.equal(p.failed, 0, `every pod replaced and replaced back, no failed request: ${pollLine(p)}`);
       const reportPath = /full report: (\S+)/.exec(r.text)?.[1] ?? (await ws!.outputs(stack)).verification.reportPath;
       const report = JSON.parse(fs.readFileSync(reportPath, "utf8"));
       const perf = report.checks.find((x: any) => x.type === "performance");
@@ -133,6 +143,34 @@ for (const { stack, config: committed } of committedStacks()) {
       const blockers = report.checks.filter((x: any) => x.blocking && x.status !== "passed").map((x: any) => `${x.name} ${x.status}`);
       console.log(`      ${stack}: performance ${perf.status} (${perf.blocking ? "blocking" : "advisory"}); blocking checks not passed: ${blockers.join(", ") || "none"}`);
       assert.equal(r.code !== 0, blockers.length > 0, "the update fails exactly when a blocking check did not pass");
+    });
+
+    it("a leaking release (4 MiB kept per request) is OOM-killed under the gate's own load, and the gate judges it", async () => {
+      // Watch the app's pods while the engine works: the kernel's OOM kill under the pod's memory
+      // limit (the cgroup the kubelet set) shows as a container's last state, until the rollback removes them.
+      const oomKilled = new Set<string>();
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const pods = await n!.cluster.core.listNamespacedPod({ namespace: ns, labelSelector: `app.kubernetes.io/name=${APP}` }).catch(() => undefined);
+          for (const p of pods?.items ?? []) if (p.status?.containerStatuses?.some((c) => c.lastState?.terminated?.reason === "OOMKilled")) oomKilled.add(p.metadata?.name ?? "?");
+          await new Promise((res) => setTimeout(res, 500));
+        }
+      })();
+      const r = await up("2.0.0-leak");
+      watching = false;
+      await watcher;
+      const reportPath = /full report: (\S+)/.exec(r.text)?.[1] ?? (await ws!.outputs(stack)).verification.reportPath;
+      const report = JSON.parse(fs.readFileSync(reportPath, "utf8"));
+      const blockers = report.checks.filter((x: any) => x.blocking && x.status !== "passed").map((x: any) => `${x.name} ${x.status}`);
+      console.log(`      ${stack}: pulumi up (leak, memory limit ${committed.app.resources?.limits?.memory ?? "512Mi"}): ${r.ms} ms, exit ${r.code}; OOM-killed pods ${oomKilled.size}; blocking checks not passed: ${blockers.join(", ") || "none"}`);
+      assert.ok(oomKilled.size > 0, "the leak really exhausted the pod's memory limit");
+      assert.equal(r.code !== 0, blockers.length > 0, "the update fails exactly when a blocking check did not pass");
+      // Production's gate puts 1,700 requests through the app (availability and performance): it must block.
+      if (committed.verification.onFailure === "rollback") {
+        assert.notEqual(r.code, 0, r.text);
+        assert.match(r.text, /rollback: rolled .* to the last verified release \S+:2\.0\.0 /);
+      }
     });
   });
 }

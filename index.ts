@@ -10,7 +10,7 @@ import { Monitoring } from "./components/monitoring";
 import { VerificationGate, gateJudgesRollout, gateMayRollBack, servingHashOf } from "./components/verificationGate";
 import { metricsPeersFor } from "./components/specs/appPolicies";
 import { ProgressiveRelease } from "./components/progressiveRelease";
-import { canarySubsetsFor, releasePlanFor, releaseTargetFor } from "./components/specs/releaseWiring";
+import { canarySubsetsFor, gateCanaryFor, releasePlanFor, releaseTargetFor } from "./components/specs/releaseWiring";
 
 // Throws one ConfigError listing every problem before anything is registered.
 const cfg = loadStackConfig();
@@ -32,6 +32,7 @@ const app = new AppDeployment("app", {
   image: appCfg.image,
   replicas: appCfg.replicas,
   autoscaling: autoscaling.enabled ? { minReplicas: autoscaling.minReplicas, maxReplicas: autoscaling.maxReplicas } : undefined,
+  ...(cfg.release.strategy === "rolling" ? {} : { rolloutOwnsPods: true }),
   port: appCfg.port,
   resources: appCfg.resources,
   env: appCfg.env,
@@ -125,6 +126,7 @@ const gate = cfg.verification.display.enabled
       stack: cfg.stack,
       renderDir: kubernetes.renderYamlToDirectory,
       releasePlan: releasePlanFor(cfg),
+      canary: gateCanaryFor(cfg),
     }, { ...opts, dependsOn: [app, gateway, monitoring, ...(autoscaler ? [autoscaler] : []), ...(progressive ? [progressive] : [])] })
   : undefined;
 // ---- end of verification gate ---------------------------------------------------------------

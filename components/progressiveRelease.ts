@@ -1,8 +1,8 @@
-// canary and blueGreen releases (issue 13, first part): an Argo Rollout that takes over the app
-// Deployment's pods (workloadRef), blueGreen's preview Service, and the AnalysisTemplates that
+// canary and blueGreen releases (issue 13): an Argo Rollout that takes over the app Deployment's
+// pods (workloadRef), canary's or blueGreen's extra Service, and the AnalysisTemplates that
 // compare the new version with the stable one. Specs come from components/specs/releaseSpecs.ts;
 // the route split for canary is the IstioGateway's (its `canarySubsets`). Not registered for
-// `rolling`. Nothing here promotes: the gate will (issue 13 point 3, not built yet).
+// `rolling`. Nothing here promotes: for canary the gate does (components/gate/canary.ts).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseConfig } from "../config/sections/release";
@@ -30,13 +30,12 @@ export class ProgressiveRelease extends pulumi.ComponentResource {
       .apply(([namespace, deploymentName, serviceName]) => buildReleaseObjects(release, { ...rest, namespace, deploymentName, serviceName }));
     const child = { parent: this };
 
-    // The preview Service first: the controller refuses a blueGreen Rollout whose Services are missing.
-    const preview = release.strategy === "blueGreen"
-      ? [new k8s.core.v1.Service(`${name}-preview`, {
-          metadata: objects.apply((o) => o.previewService!.metadata),
-          spec: objects.apply((o) => o.previewService!.spec),
-        }, child)]
-      : [];
+    // The preview/canary Service first: the controller refuses a Rollout whose Services are missing.
+    const which = release.strategy === "blueGreen" ? "previewService" : "canaryService";
+    const preview = [new k8s.core.v1.Service(`${name}-${release.strategy === "blueGreen" ? "preview" : "canary"}`, {
+      metadata: objects.apply((o) => o[which]!.metadata),
+      spec: objects.apply((o) => o[which]!.spec),
+    }, child)];
     const templates = buildReleaseObjects(release, { ...rest, namespace: "", deploymentName: "", serviceName: "" }).analysisTemplates;
     templates.forEach((t, i) => {
       const obj = objects.apply((o) => o.analysisTemplates[i]);

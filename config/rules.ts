@@ -110,8 +110,9 @@ function releaseRules({ release, verification, autoscaling }: Parts): ZodIssue[]
   if (strategy === "rolling") return out;
   if (verification?.enabled === false) {
     out.push(issue(["release", "strategy"], `"${strategy}" needs the verification gate: promotion is the gate's (verification.enabled is false)`));
-  } else if (verification?.checks !== undefined && verification.checks.length === 0) {
-    out.push(issue(["release", "strategy"], `"${strategy}" needs a gate with checks: promotion is the gate's (verification.checks is empty)`));
+  } else if (verification?.checks !== undefined && verification.checks.every((c) => c?.type === "rollout" || c?.type === "rollback")) {
+    const why = verification.checks.length === 0 ? "verification.checks is empty" : "rollout and rollback checks judge the Deployment, whose pods the Rollout runs: none of them verifies the new version at a step";
+    out.push(issue(["release", "strategy"], `"${strategy}" needs a gate with checks of the new version: promotion is the gate's (${why})`));
   }
   if (autoscaling?.enabled) {
     out.push(issue(["release", "strategy"], `"${strategy}" cannot be combined with autoscaling.enabled yet: the HPA scales the Deployment, not the Rollout`));

@@ -7,6 +7,7 @@ import { formatIssues } from "../../config/errors";
 import { removeStaleReports, writeReportFile } from "../../verification/reports/json";
 import { verificationSchema, type VerificationConfig } from "../../verification/schema";
 import type { PerformanceBaseline, SuiteReport } from "../../verification/types";
+import type { CanaryPlan } from "./canary";
 import { failureTable, summarize, type GateSummary } from "./logic";
 import {
   failedImageRefusal, imageMismatchHint, isFirstRelease, isNewRelease, nextFailedImages, redeployOptIn,
@@ -29,6 +30,8 @@ export interface GateInputs {
   stack: string;
   plannedChecks: string[];
   renderDir?: string;
+  /** canary: the plan the gate drives the Argo Rollout through (components/gate/canary.ts). */
+  canary?: CanaryPlan;
 }
 
 type Stored = Partial<GateInputs> & Partial<GateSummary> & ReleaseRecord;
@@ -90,7 +93,7 @@ async function redactingErrors<T>(inputs: GateInputs, run: () => Promise<T>): Pr
 
 const REPORT_FILES = ["verification-results.json", "verification-results.md", "verification-results.xml"];
 
-function writeReports(dir: string, report: SuiteReport, markdown: string, junit: string): { path: string; text: string } {
+export function writeReports(dir: string, report: SuiteReport, markdown: string, junit: string): { path: string; text: string } {
   mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(report, null, 2);
   const path = join(dir, REPORT_FILES[0]);
@@ -106,7 +109,7 @@ function writeReports(dir: string, report: SuiteReport, markdown: string, junit:
  * properties when its error carries an id: a partial failure). So the next run knows which
  * image failed, whether it was rolled back, and still knows the last verified release.
  */
-function failedRun(id: string, inputs: GateInputs, olds: Stored | undefined, message: string, record: Partial<ReleaseRecord> & Partial<GateSummary>): Error {
+export function failedRun(id: string, inputs: GateInputs, olds: Stored | undefined, message: string, record: Partial<ReleaseRecord> & Partial<GateSummary>): Error {
   const { config: _omitted, ...triggersAndTarget } = inputs;
   const properties = {
     ...triggersAndTarget,
@@ -142,7 +145,9 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
           notes.unshift(`${target.namespace}/${target.deployment} runs ${live.images.join(", ")} but this update expected ${inputs.imageRef}: ${imageMismatchHint(olds, inputs.imageRef)}`);
         }
       }
-      if (config.onFailure === "rollback" && !offline) {
+      if (inputs.canary && !offline) {
+        notes.push("canary: the refused release gets no traffic step; the Rollout is left as it is (stable serves)");
+      } else if (config.onFailure === "rollback" && !offline) {
         const { rollbackToVerified } = await import("./rollback");
         const outcome = await rollbackToVerified({ ...target, verified, onlyIfRunning: inputs.imageRef, timeoutMs: 120_000 });
         notes.push(`rollback: ${outcome.message}`);
@@ -158,6 +163,10 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
     // A report from an earlier run must not look like this run's if this one dies before writing.
     removeStaleReports(REPORT_FILES.map((f) => join(dir, f)));
     const suite = await import("../../verification");
+    if (inputs.canary && !offline) {
+      const { canaryRun } = await import("./canaryGate");
+      return await canaryRun({ id, inputs, olds, config, dir, started, newRelease, kubeconfig: kube.path, writeReports, failedRun });
+    }
     const { rolloutDefinition } = await import("../../verification/checks/rollout");
     const { rollbackDefinition } = await import("../../verification/checks/rollback");
     const extra: SuiteReport["checks"] = [];

@@ -26,6 +26,8 @@ export interface AppDeploymentArgs {
   replicas?: number;
   /** Set when an HPA manages the Deployment: spec.replicas is then omitted. Default: none. */
   autoscaling?: { minReplicas: number; maxReplicas: number };
+  /** An Argo Rollout runs the pods from this template (canary/blueGreen): spec.replicas is omitted. Default: false. */
+  rolloutOwnsPods?: boolean;
   /** Container port serving /health and /metrics. Default: 8000. */
   port?: number;
   /** Default: requests 250m/256Mi, limits 500m/512Mi. */
@@ -87,6 +89,7 @@ export interface AppOptions {
   imageRef: string;
   replicas: number;
   autoscaling?: { minReplicas: number; maxReplicas: number };
+  rolloutOwnsPods?: boolean;
   port: number;
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
   env: Record<string, string>;
@@ -184,6 +187,7 @@ export function resolveAppOptions(args: AppDeploymentArgs): AppOptions {
     imageRef: imageReference(args.image),
     replicas,
     autoscaling: a ? { ...a } : undefined,
+    ...(args.rolloutOwnsPods ? { rolloutOwnsPods: true } : {}),
     port: args.port ?? APP_DEFAULTS.port,
     resources: {
       requests: { ...APP_DEFAULTS.requests, ...args.resources?.requests },

@@ -106,7 +106,10 @@ export function buildDeploymentSpec(o: AppOptions, configChecksum: pulumi.Input<
     // server-side apply Pulumi then never owns the field, so neither `pulumi up` nor a refresh
     // fights the HPA, and no stale number sits in the program. The cost is one replica until the
     // HPA's first sync raises it to minReplicas (seconds), which the PDB already allows for.
-    ...(o.autoscaling ? {} : { replicas: o.replicas }),
+    // The same holds when an Argo Rollout owns the pods (workloadRef): the controller scales this
+    // Deployment down, and a replica count applied here would start pods of every new template
+    // outside the canary's steps.
+    ...(o.autoscaling || o.rolloutOwnsPods ? {} : { replicas: o.replicas }),
     selector: { matchLabels: o.selectorLabels },
     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     revisionHistoryLimit: o.revisionHistoryLimit,

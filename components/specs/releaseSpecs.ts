@@ -10,8 +10,9 @@
 // the subsets' `rollouts-pod-template-hash` labels and the route weights; nothing else.
 //
 // Promotion: every canary pause is indefinite (`pause: {}`) and blueGreen has
-// autoPromotionEnabled false, so nothing in the cluster promotes on its own: the gate will (issue
-// 13 point 3, not built yet). pauseSeconds is how long the gate is to watch a step.
+// autoPromotionEnabled false, so nothing in the cluster promotes on its own. For canary the gate
+// promotes step by step (components/gate/canary.ts), after watching each step pauseSeconds and
+// verifying the new version; blueGreen is not promoted by the gate yet.
 import type { CanaryStep, ReleaseConfig } from "../../config/sections/release";
 import { canaryStepsOf } from "../../config/sections/release";
 import type { CrObject } from "./gatewaySpecs";
@@ -47,10 +48,14 @@ export interface ReleaseTarget {
   errorRateRatio: number;
 }
 
+type ServiceObject = { apiVersion: "v1"; kind: "Service"; metadata: CrObject["metadata"]; spec: Record<string, unknown> };
+
 export interface ReleaseObjects {
   rollout: CrObject;
   /** blueGreen only. */
-  previewService?: { apiVersion: "v1"; kind: "Service"; metadata: CrObject["metadata"]; spec: Record<string, unknown> };
+  previewService?: ServiceObject;
+  /** canary only: reaches only the new version's pods (the controller adds the pod-template hash to its selector). */
+  canaryService?: ServiceObject;
   analysisTemplates: CrObject[];
 }
 
@@ -62,6 +67,10 @@ export function canarySteps(steps: CanaryStep[], headerRoute?: { name: string; v
   }
   for (const s of steps) out.push({ setWeight: s.setWeight }, { pause: {} });
   return out;
+}
+
+export function canaryServiceName(appName: string): string {
+  return `${appName}-canary`;
 }
 
 export function previewServiceName(r: Pick<ReleaseConfig, "blueGreen">, appName: string): string {
@@ -89,6 +98,9 @@ function strategySpec(r: ReleaseConfig, t: ReleaseTarget): Record<string, unknow
         },
         ...(headerRoute ? { managedRoutes: [{ name: HEADER_ROUTE_NAME }] } : {}),
       },
+      // Not used for routing (the subsets are): the gate's per-step checks reach the new
+      // version through it, where no mesh routes the header (canary.verifyBaseUrl).
+      canaryService: canaryServiceName(t.appName),
       steps: canarySteps(canaryStepsOf(r), headerRoute),
     },
   };
@@ -110,18 +122,28 @@ export function buildRollout(r: ReleaseConfig, t: ReleaseTarget): CrObject {
   };
 }
 
-/** blueGreen: the Service that reaches the new version before promotion (in-cluster only). */
-export function buildPreviewService(r: ReleaseConfig, t: ReleaseTarget): NonNullable<ReleaseObjects["previewService"]> {
+/** A ClusterIP Service over the app's pods that the controller narrows to one version. */
+function versionService(name: string, t: ReleaseTarget): ServiceObject {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: previewServiceName(r, t.appName), namespace: t.namespace, labels: t.labels },
+    metadata: { name, namespace: t.namespace, labels: t.labels },
     spec: {
       type: "ClusterIP",
       selector: t.selectorLabels,
       ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP", appProtocol: "http" }],
     },
   };
+}
+
+/** blueGreen: the Service that reaches the new version before promotion (in-cluster only). */
+export function buildPreviewService(r: ReleaseConfig, t: ReleaseTarget): ServiceObject {
+  return versionService(previewServiceName(r, t.appName), t);
+}
+
+/** canary: the Service that reaches only the canary's pods (in-cluster only). */
+export function buildCanaryService(t: ReleaseTarget): ServiceObject {
+  return versionService(canaryServiceName(t.appName), t);
 }
 
 /** PromQL selector of one version's series: the job plus the Rollout's pod template hash. */
@@ -179,7 +201,7 @@ export function buildAnalysisTemplates(r: ReleaseConfig, t: ReleaseTarget): CrOb
 export function buildReleaseObjects(r: ReleaseConfig, t: ReleaseTarget): ReleaseObjects {
   return {
     rollout: buildRollout(r, t),
-    ...(r.strategy === "blueGreen" ? { previewService: buildPreviewService(r, t) } : {}),
+    ...(r.strategy === "blueGreen" ? { previewService: buildPreviewService(r, t) } : { canaryService: buildCanaryService(t) }),
     analysisTemplates: buildAnalysisTemplates(r, t),
   };
 }

@@ -1,7 +1,8 @@
 // What index.ts hands the release objects, derived from the stack config in one pure place, so
 // the program stays wiring only and tests compute the same values.
 import type { StackConfig } from "../../config/load";
-import type { ReleaseConfig } from "../../config/sections/release";
+import { canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
+import type { CanaryPlan } from "../gate/canary";
 import { gatewayNames } from "./gatewayOptions";
 import { monitoringNames } from "./monitoringOptions";
 import { PROMETHEUS_PORT } from "./monitoringPrometheus";
@@ -49,4 +50,15 @@ export function releasePlanFor(cfg: Pick<StackConfig, "app" | "gateway" | "monit
   const t = releaseTargetFor(cfg);
   const templates = buildAnalysisTemplates(cfg.release, { ...t, namespace: "", deploymentName: "", serviceName: "" }).map((x) => x.metadata.name);
   return buildReleasePlan(cfg.release, { appName: t.appName, serviceName: t.appName, checks: cfg.verification.display.checks, analysisTemplates: templates });
+}
+
+/** The gate's canary input: the Rollout it drives and the steps; undefined unless strategy is canary. */
+export function gateCanaryFor(cfg: Pick<StackConfig, "app" | "release">): CanaryPlan | undefined {
+  if (cfg.release.strategy !== "canary") return undefined;
+  return {
+    rollout: cfg.app.name,
+    steps: canaryStepsOf(cfg.release).map((s) => ({ setWeight: s.setWeight, pauseSeconds: s.pauseSeconds })),
+    leadingSteps: cfg.release.canary?.headerRoute ? 1 : 0,
+    ...(cfg.release.canary?.verifyBaseUrl ? { verifyBaseUrl: cfg.release.canary.verifyBaseUrl } : {}),
+  };
 }

@@ -2,8 +2,8 @@
 // Deployment's own rolling update, exactly as before this section existed. `canary` and
 // `blueGreen` hand the Deployment's pods to an Argo Rollout (components/progressiveRelease.ts)
 // whose every pause waits for a promotion: nothing in the cluster promotes on its own.
-// Issue 13, first part: the section, the objects and the plan; the gate does not drive the
-// promotion yet (README "Release strategies (in progress)").
+// For canary the gate drives the promotion step by step (components/gate/canary.ts); blueGreen
+// is declared but not yet promoted by the gate (README "Release strategies").
 import { z } from "zod";
 import { dnsLabel } from "./common";
 
@@ -64,6 +64,17 @@ export const releaseSchema = z
             value: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters"),
           })
           .strict()
+          .optional(),
+        /**
+         * Where the gate sends the checks it runs at each step: a URL that reaches only the new
+         * version (the canary Service "<app.name>-canary" through an in-cluster or forwarded
+         * address, or a host routed there). Default: the verification baseUrl, which serves the
+         * weighted mix of both versions.
+         */
+        verifyBaseUrl: z
+          .string()
+          .url("must be a valid URL")
+          .refine((u) => /^https?:\/\//i.test(u), "must use http or https")
           .optional(),
       })
       .strict()

@@ -72,7 +72,23 @@ describe("progressive release objects (mocks)", () => {
     assert.deepEqual(dr.spec.subsets, [{ name: "stable" }, { name: "canary" }]);
     assert.equal(dr.spec.trafficPolicy.tls.mode, "ISTIO_MUTUAL", "the policy still covers both subsets");
     const rolling = await runProgram("dev", { config: { verification: VERIFICATION } });
-    assert.equal(ofKind(r, "Service").length, ofKind(rolling, "Service").length, "canary adds no Service");
+    // One Service more: the canary Service the gate's per-step checks may reach (not used for
+    // routing; the controller narrows its selector to the canary's pod-template hash).
+    assert.equal(ofKind(r, "Service").length, ofKind(rolling, "Service").length + 1);
+    assert.equal(canary.canaryService, "agent-cellphone-v2-canary");
+    const svc = r.resources.find((x) => x.name === "release-canary")!;
+    assert.equal(svc.parent, "release");
+    assert.deepEqual((svc.inputs as any).spec.selector, rollout.spec.selector.matchLabels);
+    // The Rollout runs the pods: the Deployment applies no replica count of its own.
+    assert.equal(deployment.spec.replicas, undefined);
+    assert.equal(typeof (rolling.resources.find((x) => x.name === "app-deployment")!.inputs as any).spec.replicas, "number");
+    // The gate gets the steps it drives the Rollout through.
+    assert.deepEqual(gateInputs(r).canary, {
+      rollout: "agent-cellphone-v2",
+      steps: [{ setWeight: 20, pauseSeconds: 90 }, { setWeight: 60, pauseSeconds: 60 }],
+      leadingSteps: 1,
+    });
+    assert.equal(gateInputs(rolling).canary, undefined);
   });
 
   it("canary: AnalysisTemplates compare the canary's 5xx ratio and p95 with stable's, from the app's series in bundled Prometheus", async () => {

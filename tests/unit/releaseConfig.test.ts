@@ -7,12 +7,14 @@ import { DEFAULT_CANARY_STEPS, canaryStepsOf } from "../../config/sections/relea
 import { loadStackYaml } from "./harness/runProgram";
 
 const P = "agent-cellphone-v2:";
-const CHECKS = [{ name: "rollout", type: "rollout", namespace: "acv2-dev", deployment: "agent-cellphone-v2", timeoutSeconds: 60 }];
+const ROLLOUT = { name: "rollout", type: "rollout", namespace: "acv2-dev", deployment: "agent-cellphone-v2", timeoutSeconds: 60 };
+const CHECKS = [ROLLOUT, { name: "health", type: "health" }];
+const BASE_URL = "http://127.0.0.1:9";
 
 /** The dev stack as committed, with `overrides` replacing whole sections. */
 function parse(overrides: Record<string, unknown>, stack = "dev"): StackConfig {
   const base = loadStackYaml("dev");
-  const all: Record<string, unknown> = { ...base, verification: { checks: CHECKS }, ...overrides };
+  const all: Record<string, unknown> = { ...base, verification: { baseUrl: BASE_URL, checks: CHECKS }, ...overrides };
   const config = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined).map(([k, v]) => [`${P}${k}`, JSON.stringify(v)]));
   return parseStackConfig({ config, secretKeys: [], stack });
 }
@@ -78,8 +80,10 @@ describe("release config", () => {
     ["bad preview Service name", { release: { strategy: "blueGreen", blueGreen: { previewService: "Preview_Svc" } } }, [`${P}release.blueGreen.previewService: must be a DNS label (lowercase letters, digits and '-', starting and ending alphanumeric)`]],
     ["canary block under blueGreen", { release: { strategy: "blueGreen", canary: {} } }, [`${P}release.canary: only applies when release.strategy is "canary" (it is "blueGreen")`]],
     ["blueGreen block under rolling", { release: { blueGreen: {} } }, [`${P}release.blueGreen: only applies when release.strategy is "blueGreen" (it is "rolling")`]],
-    ["canary without the gate", { release: { strategy: "canary" }, verification: { enabled: false, checks: CHECKS } }, [`${P}release.strategy: "canary" needs the verification gate: promotion is the gate's (verification.enabled is false)`]],
-    ["blueGreen with a gate that checks nothing", { release: { strategy: "blueGreen" }, verification: { checks: [] } }, [`${P}release.strategy: "blueGreen" needs a gate with checks: promotion is the gate's (verification.checks is empty)`]],
+    ["canary without the gate", { release: { strategy: "canary" }, verification: { enabled: false, baseUrl: BASE_URL, checks: CHECKS } }, [`${P}release.strategy: "canary" needs the verification gate: promotion is the gate's (verification.enabled is false)`]],
+    ["blueGreen with a gate that checks nothing", { release: { strategy: "blueGreen" }, verification: { checks: [] } }, [`${P}release.strategy: "blueGreen" needs a gate with checks of the new version: promotion is the gate's (verification.checks is empty)`]],
+    ["canary with only Deployment checks", { release: { strategy: "canary" }, verification: { checks: [ROLLOUT, { name: "rb", type: "rollback", namespace: "acv2-dev", deployment: "agent-cellphone-v2" }] } }, [`${P}release.strategy: "canary" needs a gate with checks of the new version: promotion is the gate's (rollout and rollback checks judge the Deployment, whose pods the Rollout runs: none of them verifies the new version at a step)`]],
+    ["canary verifyBaseUrl not a URL", { release: { strategy: "canary", canary: { verifyBaseUrl: "canary-svc:80" } } }, [`${P}release.canary.verifyBaseUrl: must use http or https`]],
     ["canary with autoscaling", { release: { strategy: "canary" }, autoscaling: { enabled: true } }, [`${P}release.strategy: "canary" cannot be combined with autoscaling.enabled yet: the HPA scales the Deployment, not the Rollout`]],
   ];
   for (const [title, overrides, expected] of CASES) {

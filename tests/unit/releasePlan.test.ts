@@ -18,13 +18,14 @@ describe("release plan (what preview shows)", () => {
   });
 
   it("canary: the strategy, each weight with its watch time and checks, the implied 100 %, the header route and the analysis", () => {
-    const r = releaseSchema.parse({ strategy: "canary", analysisIntervalSeconds: 15, canary: { steps: [{ setWeight: 10, pauseSeconds: 120 }, { setWeight: 40 }], headerRoute: { name: "x-canary", value: "yes" } } });
+    const r = releaseSchema.parse({ strategy: "canary", analysisIntervalSeconds: 15, canary: { steps: [{ setWeight: 10, pauseSeconds: 120 }, { setWeight: 40 }], headerRoute: { name: "x-canary", value: "yes" }, verifyBaseUrl: "http://canary.acv2.svc" } });
     assert.deepEqual(buildReleasePlan(r, ctx), [
-      "strategy canary: an Argo Rollout shifts the route's traffic in 3 steps; every pause waits for a promotion (by the gate: planned, issue 13 point 3)",
+      "strategy canary: an Argo Rollout shifts the route's traffic in 3 steps; the gate verifies each step and promotes, or aborts (all traffic back to stable)",
       "header route: requests with header x-canary reach the new version at every step",
-      "step 1: 10% to the new version, watched 120 s; planned checks: rollout (rollout), api (api, advisory)",
-      "step 2: 40% to the new version, watched 60 s; planned checks: rollout (rollout), api (api, advisory)",
-      "step 3: 100% to the new version (final, implied); planned checks: rollout (rollout), api (api, advisory)",
+      "step 1: 10% to the new version, watched 120 s, then checks at canary.acv2.svc (canary.verifyBaseUrl): api (api, advisory)",
+      "step 2: 40% to the new version, watched 60 s, then checks at canary.acv2.svc (canary.verifyBaseUrl): api (api, advisory)",
+      "step 3: 100% to the new version (final, implied): the gate waits for the Rollout to become Healthy",
+      "not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): rollout (rollout)",
       "analysis every 15 s, failure limit 1: acv2-error-ratio, acv2-p95-latency (declared; not yet run at the steps)",
     ]);
   });
@@ -33,7 +34,7 @@ describe("release plan (what preview shows)", () => {
     const r = releaseSchema.parse({ strategy: "canary", canary: { steps: [{ setWeight: 50 }, { setWeight: 100, pauseSeconds: 30 }] } });
     const plan = buildReleasePlan(r, { ...ctx, checks: [] });
     assert.match(plan[0], /in 2 steps/);
-    assert.equal(plan[2], "step 2: 100% to the new version, watched 30 s; planned checks: none");
+    assert.equal(plan[2], "step 2: 100% to the new version, watched 30 s, then checks at the verification baseUrl (both versions answer): none");
     assert.ok(!plan.some((l) => l.includes("implied")));
   });
 
@@ -52,17 +53,18 @@ describe("release plan (what preview shows)", () => {
   });
 
   it("reaches the gate's inputs (what `pulumi preview` prints), and stays out of them for rolling", async () => {
-    const verification = { checks: [{ name: "rollout", type: "rollout", namespace: "acv2-dev", deployment: "agent-cellphone-v2", timeoutSeconds: 60 }] };
+    const verification = { baseUrl: "http://127.0.0.1:9", checks: [{ name: "rollout", type: "rollout", namespace: "acv2-dev", deployment: "agent-cellphone-v2", timeoutSeconds: 60 }, { name: "health", type: "health" }] };
     const gate = async (release?: unknown) => {
       const r = await runProgram("dev", { config: { verification, ...(release ? { release } : {}) } });
       return r.resources.find((x) => x.name === "verification-run")!.inputs as Record<string, unknown>;
     };
     const canary = await gate({ strategy: "canary" });
     assert.deepEqual(canary.releasePlan, [
-      "strategy canary: an Argo Rollout shifts the route's traffic in 3 steps; every pause waits for a promotion (by the gate: planned, issue 13 point 3)",
-      "step 1: 10% to the new version, watched 60 s; planned checks: rollout (rollout)",
-      "step 2: 50% to the new version, watched 60 s; planned checks: rollout (rollout)",
-      "step 3: 100% to the new version (final, implied); planned checks: rollout (rollout)",
+      "strategy canary: an Argo Rollout shifts the route's traffic in 3 steps; the gate verifies each step and promotes, or aborts (all traffic back to stable)",
+      "step 1: 10% to the new version, watched 60 s, then checks at the verification baseUrl (both versions answer): health (health)",
+      "step 2: 50% to the new version, watched 60 s, then checks at the verification baseUrl (both versions answer): health (health)",
+      "step 3: 100% to the new version (final, implied): the gate waits for the Rollout to become Healthy",
+      "not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): rollout (rollout)",
       "analysis every 30 s, failure limit 1: agent-cellphone-v2-error-ratio, agent-cellphone-v2-p95-latency (declared; not yet run at the steps)",
     ]);
     assert.ok(!("releasePlan" in (await gate())));

@@ -1,0 +1,212 @@
+// The gate drives a canary release (issue 13, point 3): the Argo Rollout pauses at every step
+// (indefinite pauses, components/specs/releaseSpecs.ts), and only this loop moves it on. At each
+// step it waits for the controller to reach the pause, watches the step for its pauseSeconds,
+// runs the verification suite against the new version and then promotes to the next step, or
+// aborts: the controller sends all traffic back to stable, which was never modified. The loop is
+// pure over a RolloutControl (canaryKube.ts talks to the API server; tests/unit/canaryDrive.test.ts
+// drives it with a scripted stand-in, tests/e2e/canaryGate.test.ts with the real controller).
+import type { SuiteReport } from "../../verification/types";
+
+export interface CanaryStepPlan {
+  setWeight: number;
+  pauseSeconds: number;
+}
+
+export interface CanaryPlan {
+  /** Rollout name (in the gate's target namespace). */
+  rollout: string;
+  steps: CanaryStepPlan[];
+  /** Rollout steps before the first setWeight (the header route's setHeaderRoute). */
+  leadingSteps: number;
+  /** Where the per-step checks go; default the verification baseUrl. */
+  verifyBaseUrl?: string;
+}
+
+/** What the loop reads of the Rollout. */
+export interface RolloutView {
+  /** The controller has seen the workload's (Deployment's) current generation. */
+  observed: boolean;
+  currentStepIndex?: number;
+  /** Paused at a canary pause step (status.pauseConditions has CanaryPauseStep). */
+  pausedAtStep: boolean;
+  aborted: boolean;
+  phase?: string;
+  message?: string;
+  /** rollouts-pod-template-hash of the desired (new) template. */
+  currentPodHash?: string;
+  /** ... of the stable ReplicaSet. */
+  stableHash?: string;
+  /** Traffic weight the controller set for the canary, when it reports one. */
+  canaryWeight?: number;
+}
+
+export interface RolloutControl {
+  read(): Promise<RolloutView>;
+  /** Ends the current pause (what `kubectl argo rollouts promote` sends). */
+  promote(): Promise<void>;
+  /** Sends all traffic back to stable (`kubectl argo rollouts abort`). */
+  abort(): Promise<void>;
+  /** Clears an earlier abort so the same template may try again (`kubectl argo rollouts retry`). */
+  retry(): Promise<void>;
+  /** A pod of this template that will never become ready (crash loop, pull error), said in one line. */
+  hopeless?(podHash: string): Promise<string | undefined>;
+}
+
+export interface StepRecord {
+  step: number;
+  weight: number;
+  /** The canary weight the controller reported when the step was verified. */
+  observedWeight?: number;
+  verdict: SuiteReport["status"] | "not reached";
+  failed: string[];
+  waitedMs: number;
+  verifyMs: number;
+}
+
+export interface CanaryOutcome {
+  /** failed: the Rollout could not be driven (no controller, the stable template not Healthy); nothing was aborted. */
+  outcome: "promoted" | "aborted" | "unchanged" | "failed";
+  steps: StepRecord[];
+  /** The report of the last verified step (the failing one on abort). */
+  report?: SuiteReport;
+  stableHash?: string;
+  message: string;
+}
+
+export interface DriveOptions {
+  /** Runs the suite against the new version at one step. */
+  verify: (step: number, weight: number) => Promise<SuiteReport>;
+  /** Longest wait for the controller to reach a step, or to finish. */
+  waitTimeoutMs: number;
+  pollMs?: number;
+  log?: (line: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The Rollout step index of configured step k's pause (each step is a setWeight then a pause). */
+export function pauseIndexOf(plan: Pick<CanaryPlan, "leadingSteps">, k: number): number {
+  return plan.leadingSteps + 2 * k + 1;
+}
+
+export class CanaryStop extends Error {}
+
+export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOptions): Promise<CanaryOutcome> {
+  const sleep = opts.sleep ?? defaultSleep;
+  const now = opts.now ?? Date.now;
+  const poll = opts.pollMs ?? 500;
+  const log = opts.log ?? (() => undefined);
+  const steps: StepRecord[] = plan.steps.map((s, i) => ({ step: i + 1, weight: s.setWeight, verdict: "not reached", failed: [], waitedMs: 0, verifyMs: 0 }));
+
+  /** Polls until `done` says so; throws CanaryStop when the release cannot get there. */
+  async function waitUntil(what: string, done: (v: RolloutView) => boolean, timeoutMs = opts.waitTimeoutMs): Promise<RolloutView> {
+    const deadline = now() + timeoutMs;
+    for (;;) {
+      const v = await ctl.read();
+      if (done(v)) return v;
+      if (v.aborted) throw new CanaryStop(`the Rollout was aborted while waiting for ${what}${v.message ? `: ${v.message}` : ""}`);
+      if (v.phase === "Degraded") throw new CanaryStop(`the Rollout is Degraded while waiting for ${what}${v.message ? `: ${v.message}` : ""}`);
+      const hopeless = v.currentPodHash && ctl.hopeless ? await ctl.hopeless(v.currentPodHash) : undefined;
+      if (hopeless) throw new CanaryStop(`the new version cannot become ready: ${hopeless}`);
+      if (now() >= deadline) {
+        throw new CanaryStop(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (phase ${v.phase ?? "unknown"}, step index ${v.currentStepIndex ?? "none"}${v.message ? `: ${v.message}` : ""})`);
+      }
+      await sleep(poll);
+    }
+  }
+
+  let first: RolloutView;
+  try {
+    first = await waitUntil("the Argo Rollouts controller to see the new template", (v) => v.observed || v.aborted);
+  } catch (e) {
+    if (!(e instanceof CanaryStop)) throw e;
+    return { outcome: "failed", steps, message: `${e.message}. Is the Argo Rollouts controller running?` };
+  }
+  if (first.aborted) {
+    // An earlier run aborted this template; the caller only gets here when it may be verified again.
+    log("canary: clearing the earlier abort (retry)");
+    await ctl.retry();
+    first = await ctl.read();
+  }
+  if (first.currentPodHash && first.currentPodHash === first.stableHash) {
+    // Nothing to step through: a Rollout's first release goes straight to 100% (there is no
+    // stable to compare with), and a template that is stable already needs no promotion.
+    try {
+      const done = await waitUntil("the Rollout to become Healthy", (v) => v.phase === "Healthy" && v.currentPodHash === v.stableHash);
+      return { outcome: "unchanged", steps, stableHash: done.stableHash, message: `the Rollout runs this template as stable (${done.stableHash}): no step to promote` };
+    } catch (e) {
+      if (!(e instanceof CanaryStop)) throw e;
+      return { outcome: "failed", steps, message: `the Rollout's stable template did not become Healthy: ${e.message}` };
+    }
+  }
+
+  let report: SuiteReport | undefined;
+  for (let k = 0; k < plan.steps.length; k++) {
+    const rec = steps[k];
+    const label = `step ${k + 1} of ${plan.steps.length} (${rec.weight}%)`;
+    const t0 = now();
+    try {
+      const at = pauseIndexOf(plan, k);
+      await waitUntil(label, (v) => v.currentStepIndex === at && v.pausedAtStep);
+      rec.waitedMs = now() - t0;
+      log(`canary: ${label} reached in ${(rec.waitedMs / 1000).toFixed(1)} s; watching ${plan.steps[k].pauseSeconds} s`);
+      const watchEnd = now() + plan.steps[k].pauseSeconds * 1000;
+      while (now() < watchEnd) {
+        await sleep(Math.min(poll * 4, Math.max(0, watchEnd - now())));
+        const v = await ctl.read();
+        if (v.aborted || v.phase === "Degraded") throw new CanaryStop(`the Rollout left ${label} on its own (${v.aborted ? "aborted" : v.phase})${v.message ? `: ${v.message}` : ""}`);
+        const hopeless = v.currentPodHash && ctl.hopeless ? await ctl.hopeless(v.currentPodHash) : undefined;
+        if (hopeless) throw new CanaryStop(`the new version failed while watched at ${label}: ${hopeless}`);
+      }
+    } catch (e) {
+      if (!(e instanceof CanaryStop)) throw e;
+      rec.verdict = "failed";
+      rec.failed = [e.message];
+      return abortWith(k, e.message, undefined);
+    }
+    const v0 = now();
+    report = await opts.verify(k + 1, rec.weight);
+    rec.verifyMs = now() - v0;
+    rec.observedWeight = (await ctl.read()).canaryWeight;
+    rec.verdict = report.status;
+    rec.failed = report.checks.filter((c) => c.blocking && c.status !== "passed" && c.status !== "skipped").map((c) => `${c.name} ${c.status.toUpperCase()}`);
+    if (report.status !== "passed") return abortWith(k, `verification ${report.status} at ${label}: ${rec.failed.join(", ") || "see the report"}`, report);
+    log(`canary: ${label} verified in ${(rec.verifyMs / 1000).toFixed(1)} s; promoting`);
+    await ctl.promote();
+  }
+  try {
+    const done = await waitUntil("the Rollout to finish at 100%", (v) => v.phase === "Healthy" && !!v.currentPodHash && v.currentPodHash === v.stableHash);
+    return { outcome: "promoted", steps, report, stableHash: done.stableHash, message: `promoted through ${plan.steps.length} step(s); stable is now ${done.stableHash}` };
+  } catch (e) {
+    if (!(e instanceof CanaryStop)) throw e;
+    return { outcome: "failed", steps, report, message: `every step passed, but the final promotion did not complete: ${e.message}` };
+  }
+
+  async function abortWith(k: number, why: string, failing: SuiteReport | undefined): Promise<CanaryOutcome> {
+    log(`canary: aborting at step ${k + 1}: ${why}`);
+    const before = await ctl.read();
+    if (!before.aborted) await ctl.abort();
+    let back = "";
+    try {
+      const v = await waitUntil("the abort to send all traffic to stable", (x) => x.aborted && (x.canaryWeight === undefined || x.canaryWeight === 0), 60_000).catch(async (e) => {
+        // The controller marks an aborted Rollout Degraded: that is the expected end here.
+        const x = await ctl.read();
+        if (x.aborted && (x.canaryWeight ?? 0) === 0) return x;
+        throw e;
+      });
+      back = `all traffic back on stable ${v.stableHash ?? ""} (canary weight ${v.canaryWeight ?? 0}); stable was not modified`;
+    } catch (e) {
+      back = `the abort was sent but not confirmed: ${(e as Error).message}`;
+    }
+    return { outcome: "aborted", steps, report: failing, stableHash: before.stableHash, message: `canary aborted at step ${k + 1} of ${plan.steps.length} (${plan.steps[k].setWeight}%): ${why}; ${back}` };
+  }
+}
+
+/** The per-step table of a canary run, for the error and the log. */
+export function stepsTable(steps: StepRecord[]): string {
+  const cell = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + "…" : s.padEnd(w));
+  const rows = steps.map((s) => `  ${cell(String(s.step), 5)} ${cell(`${s.weight}%`, 7)} ${cell(s.observedWeight === undefined ? "-" : `${s.observedWeight}%`, 9)} ${cell(s.verdict.toUpperCase(), 12)} ${s.failed.join(", ")}`);
+  return [`  ${cell("STEP", 5)} ${cell("WEIGHT", 7)} ${cell("OBSERVED", 9)} ${cell("VERDICT", 12)} FAILED`, ...rows].join("\n");
+}

@@ -1,0 +1,83 @@
+// The RolloutControl of canary.ts against the API server: reads the Rollout (and its workload
+// Deployment's generation), and sends what `kubectl argo rollouts promote|abort|retry` send,
+// through the Rollout's status subresource (argo-rollouts v1.10 cmd/promote: the status patch
+// comes first and is all a paused canary step needs). Every call is bounded by the client's own
+// timeouts; errors name the object and never the request URL or credentials.
+import type { V1Pod } from "@kubernetes/client-node";
+import { classifyKubeError, kubeAccess } from "../../verification/k8s";
+import { findHopelessPod, hopelessMessage } from "../../verification/checks/rolloutPods";
+import type { RolloutControl, RolloutView } from "./canary";
+
+const GROUP = "argoproj.io";
+const VERSION = "v1alpha1";
+const PLURAL = "rollouts";
+export const ROLLOUT_HASH = "rollouts-pod-template-hash";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** Pure: the loop's view of a Rollout and the generation of the Deployment it references. */
+export function rolloutView(ro: Json, workloadGeneration: number | undefined): RolloutView {
+  const st = ro?.status ?? {};
+  const observed = workloadGeneration === undefined
+    ? String(st.observedGeneration ?? "") === String(ro?.metadata?.generation ?? "")
+    : String(st.workloadObservedGeneration ?? "") === String(workloadGeneration);
+  const weight = st.canary?.weights?.canary?.weight;
+  return {
+    observed,
+    currentStepIndex: typeof st.currentStepIndex === "number" ? st.currentStepIndex : undefined,
+    pausedAtStep: (st.pauseConditions ?? []).some((c: Json) => c?.reason === "CanaryPauseStep"),
+    aborted: st.abort === true,
+    phase: st.phase,
+    message: st.message,
+    currentPodHash: st.currentPodHash,
+    stableHash: st.stableRS,
+    canaryWeight: typeof weight === "number" ? weight : undefined,
+  };
+}
+
+export function rolloutControl(args: { namespace: string; rollout: string; kubeconfig?: string }): RolloutControl {
+  const access = kubeAccess({ kubeconfig: args.kubeconfig });
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const k = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+  const custom = access.kc.makeApiClient(k.CustomObjectsApi);
+  const ref = { group: GROUP, version: VERSION, namespace: args.namespace, plural: PLURAL, name: args.rollout };
+  const what = `Rollout ${args.namespace}/${args.rollout}`;
+  const fail = (err: unknown, doing: string): never => {
+    throw new Error(`${doing} ${classifyKubeError(err, what, access.server).message}`);
+  };
+  const patchStatus = async (ops: unknown[], doing: string) => {
+    await custom.patchNamespacedCustomObjectStatus({ ...ref, body: ops }).catch((e) => fail(e, doing));
+  };
+  return {
+    async read() {
+      const ro: Json = await custom.getNamespacedCustomObject(ref).catch((e) => fail(e, "reading"));
+      const w = ro?.spec?.workloadRef;
+      let gen: number | undefined;
+      if (w?.kind === "Deployment" && w.name) {
+        const d = await access.apps.readNamespacedDeployment({ namespace: args.namespace, name: w.name }).catch((e) => fail(e, `reading the workload of`));
+        gen = d.metadata?.generation;
+      }
+      return rolloutView(ro, gen);
+    },
+    async promote() {
+      // The pause conditions are there: the loop promotes only a Rollout it read paused at a step.
+      await patchStatus([{ op: "remove", path: "/status/pauseConditions" }], "promoting");
+    },
+    async abort() {
+      await patchStatus([{ op: "add", path: "/status/abort", value: true }], "aborting");
+    },
+    async retry() {
+      await patchStatus([{ op: "add", path: "/status/abort", value: false }], "retrying");
+    },
+    async hopeless(podHash: string) {
+      try {
+        const list = await access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: `${ROLLOUT_HASH}=${podHash}` });
+        const h = findHopelessPod((list.items ?? []) as V1Pod[]);
+        return h ? hopelessMessage(`canary ${podHash}`, h) : undefined;
+      } catch {
+        return undefined; // best-effort, as in the rollout check: no pod RBAC leaves the verdict to the waits
+      }
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// The gate's canary loop (components/gate/canary.ts) over a scripted stand-in for the Argo
+// Rollouts controller: a STAND-IN, not the controller. It plays the controller's documented
+// status moves (setWeight, then CanaryPauseStep until status.pauseConditions is cleared; abort
+// sends the canary weight to 0) so every branch of the loop runs in milliseconds with a fake
+// clock. The real controller drives the same loop in tests/e2e/nodeCanary.test.ts.
+import { strict as assert } from "assert";
+import { driveCanary, pauseIndexOf, stepsTable, type CanaryPlan, type RolloutControl, type RolloutView } from "../../components/gate/canary";
+import { canaryReport } from "../../components/gate/canaryGate";
+import type { SuiteReport } from "../../verification/types";
+
+const PLAN: CanaryPlan = { rollout: "acv2", steps: [{ setWeight: 25, pauseSeconds: 10 }, { setWeight: 50, pauseSeconds: 10 }], leadingSteps: 0 };
+
+/** The stand-in: moves one Rollout step per read, the way the controller reconciles. */
+class StandIn implements RolloutControl {
+  calls: string[] = [];
+  index = 0;
+  paused = false;
+  aborted = false;
+  weight = 0;
+  stable = "old";
+  current = "new";
+  observedAfterReads = 0;
+  reads = 0;
+  hopelessAfterReads?: number;
+  constructor(readonly spec: Array<{ setWeight?: number; pause?: object; setHeaderRoute?: object }>) {}
+  async read(): Promise<RolloutView> {
+    this.reads += 1;
+    const observed = this.reads > this.observedAfterReads;
+    if (observed && !this.aborted && !this.paused && this.current !== this.stable) {
+      const s = this.spec[this.index];
+      if (!s) {
+        this.stable = this.current; // the implied 100 %
+        this.weight = 0;
+      } else if (s.setWeight !== undefined) {
+        this.weight = s.setWeight;
+        this.index += 1;
+      } else if (s.pause) {
+        this.paused = true;
+      } else {
+        this.index += 1;
+      }
+    }
+    const healthy = this.current === this.stable;
+    return {
+      observed, currentStepIndex: this.index, pausedAtStep: this.paused, aborted: this.aborted,
+      phase: this.aborted ? "Degraded" : healthy ? "Healthy" : this.paused ? "Paused" : "Progressing",
+      currentPodHash: this.current, stableHash: this.stable, canaryWeight: this.weight,
+    };
+  }
+  async promote() {
+    this.calls.push(`promote@${this.index}`);
+    this.paused = false;
+    this.index += 1;
+  }
+  async abort() {
+    this.calls.push(`abort@${this.index}`);
+    this.aborted = true;
+    this.paused = false;
+    this.weight = 0;
+  }
+  async retry() {
+    this.calls.push("retry");
+    this.aborted = false;
+  }
+  async hopeless() {
+    return this.hopelessAfterReads !== undefined && this.reads > this.hopelessAfterReads ? "CrashLoopBackOff (crash loop): new pod p-1" : undefined;
+  }
+}
+
+const rolloutSteps = (plan: CanaryPlan) => plan.steps.flatMap((s) => [{ setWeight: s.setWeight }, { pause: {} }]);
+
+function report(status: SuiteReport["status"], failing?: string): SuiteReport {
+  return {
+    status, startedAt: new Date(0).toISOString(), durationMs: 5,
+    checks: [{ name: failing ?? "health", type: "health", status: status === "passed" ? "passed" : "failed", blocking: true, durationMs: 5, message: status === "passed" ? "ok" : "503" , measurements: {} }],
+  };
+}
+
+/** A fake clock: sleeping advances it, nothing waits for real. */
+function clock() {
+  let t = 0;
+  return { now: () => t, sleep: async (ms: number) => void (t += Math.max(ms, 1)) };
+}
+
+describe("canary loop: the gate promotes each verified step and aborts on the first failure (stand-in controller)", () => {
+  it("healthy: waits for each pause, watches it, verifies at its weight, promotes, and ends when the new template is stable", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    const verified: string[] = [];
+    const c = clock();
+    const out = await driveCanary(ro, PLAN, { ...c, waitTimeoutMs: 60_000, verify: async (n, w) => (verified.push(`${n}@${w}`), report("passed")) });
+    assert.equal(out.outcome, "promoted");
+    assert.deepEqual(verified, ["1@25", "2@50"]);
+    assert.deepEqual(ro.calls, ["promote@1", "promote@3"]);
+    assert.deepEqual(out.steps.map((s) => [s.verdict, s.observedWeight]), [["passed", 25], ["passed", 50]]);
+    assert.equal(out.stableHash, "new");
+    assert.ok(c.now() >= 20_000, `each step is watched for its pauseSeconds before it is verified (${c.now()} ms of fake time)`);
+  });
+
+  it("a step that fails verification is aborted there: no promotion, traffic back to stable, the step and failed check named", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("failed", "health") });
+    assert.equal(out.outcome, "aborted");
+    assert.deepEqual(ro.calls, ["abort@1"]);
+    assert.equal(ro.stable, "old", "stable was not modified");
+    assert.match(out.message, /^canary aborted at step 1 of 2 \(25%\): verification failed at step 1 of 2 \(25%\): health FAILED; all traffic back on stable old \(canary weight 0\); stable was not modified$/);
+    assert.deepEqual(out.steps.map((s) => s.verdict), ["failed", "not reached"]);
+    assert.match(stepsTable(out.steps), /1\s+25%\s+25%\s+FAILED\s+health FAILED\n\s+2\s+50%\s+-\s+NOT REACHED/);
+    const json = canaryReport(out, 0) as { status: string; release: { outcome: string } };
+    assert.equal(json.status, "failed");
+    assert.equal(json.release.outcome, "aborted");
+  });
+
+  it("a canary pod that can never become ready ends the wait at once and is aborted, never verified", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    ro.hopelessAfterReads = 1; // from the read after the controller saw the template
+    let verified = 0;
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => (verified++, report("passed")) });
+    assert.equal(out.outcome, "aborted");
+    assert.equal(verified, 0);
+    assert.match(out.message, /the new version cannot become ready: CrashLoopBackOff/);
+    assert.deepEqual(ro.calls, ["abort@1"]);
+  });
+
+  it("a step the controller never reaches times out within the wait and is aborted", async () => {
+    // Stands for canary pods that never become available: the controller never reaches the pause.
+    class NeverPauses extends StandIn {
+      override async read(): Promise<RolloutView> {
+        const v = await super.read();
+        this.paused = false;
+        return { ...v, pausedAtStep: false };
+      }
+    }
+    const never = new NeverPauses(rolloutSteps(PLAN));
+    const out = await driveCanary(never, PLAN, { ...clock(), waitTimeoutMs: 30_000, verify: async () => report("passed") });
+    assert.equal(out.outcome, "aborted");
+    assert.match(out.message, /timed out after 30 s waiting for step 1 of 2 \(25%\)/);
+  });
+
+  it("a template that is already stable (the Rollout's first release) has no step: nothing promoted, the caller verifies what serves", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    ro.current = ro.stable = "only";
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => assert.fail("no step to verify") });
+    assert.equal(out.outcome, "unchanged");
+    assert.deepEqual(ro.calls, []);
+  });
+
+  it("an earlier abort of this template is cleared (retry) before the steps start again", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    ro.aborted = true;
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("passed") });
+    assert.equal(out.outcome, "promoted");
+    assert.equal(ro.calls[0], "retry");
+  });
+
+  it("no controller answering for the new template: failed (nothing aborted), saying to check the controller", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    ro.observedAfterReads = Number.MAX_SAFE_INTEGER;
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 5_000, verify: async () => report("passed") });
+    assert.equal(out.outcome, "failed");
+    assert.match(out.message, /timed out after 5 s waiting for the Argo Rollouts controller to see the new template .* Is the Argo Rollouts controller running\?$/);
+    assert.deepEqual(ro.calls, []);
+  });
+
+  it("the header route's setHeaderRoute step shifts every pause index by one", () => {
+    assert.deepEqual([0, 1, 2].map((k) => pauseIndexOf({ leadingSteps: 1 }, k)), [2, 4, 6]);
+    assert.deepEqual([0, 1].map((k) => pauseIndexOf({ leadingSteps: 0 }, k)), [1, 3]);
+  });
+});

@@ -35,7 +35,8 @@ class StandIn implements RolloutControl {
         this.weight = s.setWeight;
         this.index += 1;
       } else if (s.pause) {
-        this.paused = true;
+        // Hopeless canary pods are never available: the controller does not reach the pause.
+        if (this.hopelessAfterReads === undefined) this.paused = true;
       } else {
         this.index += 1;
       }

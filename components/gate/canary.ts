@@ -1,7 +1,7 @@
 // The gate drives a canary release (issue 13, point 3): the Argo Rollout pauses at every step
 // (indefinite pauses, components/specs/releaseSpecs.ts), and only this loop moves it on. At each
-// step it waits for the controller to reach the pause, watches the step for its pauseSeconds,
-// runs the verification suite against the new version and then promotes to the next step, or
+// step it waits for the controller to reach the pause, runs the verification suite against the
+// new version while it watches the step for its pauseSeconds, then promotes to the next step, or
 // aborts: the controller sends all traffic back to stable, which was never modified. The loop is
 // pure over a RolloutControl (canaryKube.ts talks to the API server; tests/unit/canaryDrive.test.ts
 // drives it with a scripted stand-in, tests/e2e/canaryGate.test.ts with the real controller).
@@ -75,7 +75,7 @@ export interface CanaryOutcome {
 
 export interface DriveOptions {
   /** Runs the suite against the new version at one step. */
-  verify: (step: number, weight: number) => Promise<SuiteReport>;
+  verify: (step: number, weight: number, signal: AbortSignal) => Promise<SuiteReport>;
   /** Longest wait for the controller to reach a step, or to finish. */
   waitTimeoutMs: number;
   pollMs?: number;
@@ -148,13 +148,29 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
     const label = `step ${k + 1} of ${plan.steps.length} (${rec.weight}%)`;
     const t0 = now();
     try {
-      const at = pauseIndexOf(plan, k);
-      await waitUntil(label, (v) => v.currentStepIndex === at && v.pausedAtStep);
+      await waitUntil(label, (v) => v.currentStepIndex === pauseIndexOf(plan, k) && v.pausedAtStep);
+    } catch (e) {
+      if (!(e instanceof CanaryStop)) throw e;
       rec.waitedMs = now() - t0;
-      log(`canary: ${label} reached in ${(rec.waitedMs / 1000).toFixed(1)} s; watching ${plan.steps[k].pauseSeconds} s`);
+      rec.verdict = "failed";
+      rec.failed = [e.message];
+      return abortWith(k, e.message, undefined);
+    }
+    rec.waitedMs = now() - t0;
+    log(`canary: ${label} reached in ${(rec.waitedMs / 1000).toFixed(1)} s; verifying while it is watched for ${plan.steps[k].pauseSeconds} s`);
+    // The checks run inside the step's watch, not after it: the step lasts its pauseSeconds or the
+    // suite's time, whichever is longer. A watch that sees the release fail stops the suite.
+    const stopSuite = new AbortController();
+    const v0 = now();
+    const verifying = opts.verify(k + 1, rec.weight, stopSuite.signal);
+    let watchFailure: string | undefined;
+    try {
       const watchEnd = now() + plan.steps[k].pauseSeconds * 1000;
-      while (now() < watchEnd) {
-        await sleep(Math.min(poll * 4, Math.max(0, watchEnd - now())));
+      let settled: { report?: SuiteReport } | undefined;
+      verifying.then((r) => (settled = { report: r }), () => (settled = {}));
+      // Until the suite is done, and then until the watch ends when it passed: a failing suite ends the step at once.
+      while (!settled || (settled.report?.status === "passed" && now() < watchEnd)) {
+        await sleep(Math.max(1, settled ? Math.min(poll, watchEnd - now()) : poll));
         const v = await ctl.read();
         if (v.aborted || v.phase === "Degraded") throw new CanaryStop(`the Rollout left ${label} on its own (${v.aborted ? "aborted" : v.phase})${v.message ? `: ${v.message}` : ""}`);
         const hopeless = v.currentPodHash && ctl.hopeless ? await ctl.hopeless(v.currentPodHash) : undefined;
@@ -162,13 +178,19 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
       }
     } catch (e) {
       if (!(e instanceof CanaryStop)) throw e;
-      rec.verdict = "failed";
-      rec.failed = [e.message];
-      return abortWith(k, e.message, undefined);
+      watchFailure = e.message;
+      stopSuite.abort(new Error(e.message));
     }
-    const v0 = now();
-    report = await opts.verify(k + 1, rec.weight);
+    report = await verifying.catch((e: Error) => {
+      if (watchFailure) return undefined;
+      throw e;
+    });
     rec.verifyMs = now() - v0;
+    if (watchFailure || !report) {
+      rec.verdict = "failed";
+      rec.failed = [watchFailure ?? "the suite did not finish"];
+      return abortWith(k, watchFailure ?? "the suite did not finish", report);
+    }
     rec.observedWeight = (await ctl.read()).canaryWeight;
     rec.verdict = report.status;
     rec.failed = report.checks.filter((c) => c.blocking && c.status !== "passed" && c.status !== "skipped").map((c) => `${c.name} ${c.status.toUpperCase()}`);

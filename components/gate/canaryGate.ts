@@ -47,9 +47,10 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
   const outcome = await driveCanary(args.control, args.plan, {
     waitTimeoutMs: stepWaitMs(args.config),
     log: args.log,
-    verify: async (n, weight) => {
+    verify: async (n, weight, signal) => {
       args.log(`canary: verifying step ${n} (${weight}%) against ${target}${args.plan.verifyBaseUrl ? " (release.canary.verifyBaseUrl)" : " (baseUrl: both versions answer)"}`);
       return suite.runSuite({ ...step.config, checks: withKubeconfig(step.config.checks, args.kubeconfig) }, {
+        signal,
         only: step.only,
         baselines: args.baselines,
         log: args.log,

@@ -7,26 +7,16 @@
 // (read back from the VirtualService), and an abort puts it back to 100/0. No Istio proxy runs
 // here: the weights are what the controller writes, not traffic measured.
 import { strict as assert } from "node:assert";
-import { execFileSync, spawnSync } from "node:child_process";
 import type { CustomObjectsApi, KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { releaseSchema } from "../../config/sections/release";
 import { resolveGatewayOptions } from "../../components/specs/gatewayOptions";
 import { buildDestinationRule, buildVirtualService } from "../../components/specs/gatewaySpecs";
 import { CANARY_SUBSET, STABLE_SUBSET, buildRollout } from "../../components/specs/releaseSpecs";
 import { k8sClient } from "../../verification/k8s";
-import { ROOT, appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, setImage, waitFor, type Cluster } from "./cluster";
+import { appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, setImage, waitFor, type Cluster } from "./cluster";
+import { controllerMissing, startController, stopController } from "./rolloutsController";
 
 const NAME = "acv2-ro";
-const RUNTIME = process.env.ACV2_RUNTIME_DIR ?? "/tmp/acv2-runtime";
-
-/** Why the controller cannot run here, or undefined when it is built. */
-function controllerMissing(): string | undefined {
-  const dir = execFileSync(path.join(ROOT, "scripts/install-argo-rollouts"), ["--print-dir"], { encoding: "utf8" }).trim();
-  if (fs.existsSync(path.join(dir, "bin/rollouts-controller")) && fs.existsSync(path.join(dir, "crds/rollout-crd.yaml"))) return undefined;
-  return `the Argo Rollouts controller is not built (${dir}/bin/rollouts-controller missing); run scripts/install-argo-rollouts (about 17 min cold)`;
-}
 
 describe("Argo Rollouts controller against the loopback control plane (e2e)", function () {
   this.timeout(300_000);
@@ -51,11 +41,9 @@ describe("Argo Rollouts controller against the loopback control plane (e2e)", fu
       this.skip();
     }
     c = await clusterOrSkip(this);
-    startedController = !fs.existsSync(path.join(RUNTIME, "rollouts", "pids", "rollouts-controller.pid"));
-    const t0 = Date.now();
-    const r = spawnSync(path.join(ROOT, "scripts/start-rollouts"), { encoding: "utf8", timeout: 180_000 });
-    if (r.status !== 0) throw new Error(`scripts/start-rollouts exited ${r.status ?? r.signal}:\n${r.stderr}`);
-    console.log(`      CRDs applied server-side and controller healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const ctl = startController();
+    startedController = ctl.started;
+    console.log(`      CRDs applied server-side and controller healthy in ${(ctl.ms / 1000).toFixed(1)} s`);
     ns = await freshNamespace(c, "ro");
     const k = k8sClient();
     custom = c.kc.makeApiClient(k.CustomObjectsApi);
@@ -64,9 +52,7 @@ describe("Argo Rollouts controller against the loopback control plane (e2e)", fu
 
   after(async function () {
     await deleteNamespace(c, ns);
-    if (!startedController) return;
-    const r = spawnSync(path.join(ROOT, "scripts/stop-rollouts"), { encoding: "utf8", timeout: 60_000 });
-    if (r.status !== 0) console.error(`scripts/stop-rollouts exited ${r.status}: ${r.stderr}`);
+    stopController(startedController);
   });
 
   it("canary: the first pause sets the route to 80/20 between the subsets, and an abort puts it back to 100/0", async () => {

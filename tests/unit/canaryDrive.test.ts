@@ -21,7 +21,12 @@ class StandIn implements RolloutControl {
   current = "new";
   observedAfterReads = 0;
   reads = 0;
-  hopelessAfterReads?: number;
+  /** From this read on the canary's pods crash-loop. */
+  podsFailAtRead?: number;
+  /** Crash-looping canary pods are never available: the controller does not reach a pause. */
+  get blocksPause(): boolean {
+    return this.podsFailAtRead !== undefined && this.reads >= this.podsFailAtRead;
+  }
   constructor(readonly spec: Array<{ setWeight?: number; pause?: object; setHeaderRoute?: object }>) {}
   async read(): Promise<RolloutView> {
     this.reads += 1;
@@ -35,8 +40,7 @@ class StandIn implements RolloutControl {
         this.weight = s.setWeight;
         this.index += 1;
       } else if (s.pause) {
-        // Hopeless canary pods are never available: the controller does not reach the pause.
-        if (this.hopelessAfterReads === undefined) this.paused = true;
+        if (!this.blocksPause) this.paused = true;
       } else {
         this.index += 1;
       }
@@ -64,7 +68,7 @@ class StandIn implements RolloutControl {
     this.aborted = false;
   }
   async hopeless() {
-    return this.hopelessAfterReads !== undefined && this.reads > this.hopelessAfterReads ? "CrashLoopBackOff (crash loop): new pod p-1" : undefined;
+    return this.blocksPause ? "CrashLoopBackOff (crash loop): new pod p-1" : undefined;
   }
 }
 
@@ -111,9 +115,31 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
     assert.equal(json.release.outcome, "aborted");
   });
 
+  it("the checks run inside the step's watch: a failing suite aborts before the pause is over", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    const c = clock();
+    const out = await driveCanary(ro, PLAN, { ...c, waitTimeoutMs: 60_000, verify: async () => report("failed") });
+    assert.equal(out.outcome, "aborted");
+    assert.ok(c.now() < 10_000, `aborted after ${c.now()} ms of fake time, inside step 1's 10 s`);
+  });
+
+  it("a pod failing while the step is watched stops the running suite (its signal) and aborts", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    ro.podsFailAtRead = 4; // reads 1-3: seen, weight set, paused at step 1; then the canary pod crash-loops
+    let signalled = false;
+    const out = await driveCanary(ro, PLAN, {
+      ...clock(), waitTimeoutMs: 60_000,
+      verify: (_n, _w, signal) => new Promise((resolve) => signal.addEventListener("abort", () => ((signalled = true), resolve(report("aborted"))))),
+    });
+    assert.equal(out.outcome, "aborted");
+    assert.ok(signalled, "the suite was told to stop");
+    assert.match(out.message, /the new version failed while watched at step 1 of 2 \(25%\): CrashLoopBackOff/);
+    assert.deepEqual(ro.calls, ["abort@1"]);
+  });
+
   it("a canary pod that can never become ready ends the wait at once and is aborted, never verified", async () => {
     const ro = new StandIn(rolloutSteps(PLAN));
-    ro.hopelessAfterReads = 1; // from the read after the controller saw the template
+    ro.podsFailAtRead = 2; // from the read after the controller saw the template
     let verified = 0;
     const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => (verified++, report("passed")) });
     assert.equal(out.outcome, "aborted");

@@ -101,15 +101,19 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
   const steps: StepRecord[] = plan.steps.map((s, i) => ({ step: i + 1, weight: s.setWeight, verdict: "not reached", failed: [], waitedMs: 0, verifyMs: 0 }));
 
   /** Polls until `done` says so; throws CanaryStop when the release cannot get there. */
-  async function waitUntil(what: string, done: (v: RolloutView) => boolean, timeoutMs = opts.waitTimeoutMs): Promise<RolloutView> {
+  async function waitUntil(what: string, done: (v: RolloutView) => boolean, timeoutMs = opts.waitTimeoutMs, afterAbort = false): Promise<RolloutView> {
     const deadline = now() + timeoutMs;
     for (;;) {
       const v = await ctl.read();
       if (done(v)) return v;
-      if (v.aborted) throw new CanaryStop(`the Rollout was aborted while waiting for ${what}${v.message ? `: ${v.message}` : ""}`);
-      if (v.phase === "Degraded") throw new CanaryStop(`the Rollout is Degraded while waiting for ${what}${v.message ? `: ${v.message}` : ""}`);
-      const hopeless = v.currentPodHash && ctl.hopeless ? await ctl.hopeless(v.currentPodHash) : undefined;
-      if (hopeless) throw new CanaryStop(`the new version cannot become ready: ${hopeless}`);
+      if (afterAbort) {
+        // Waiting for the abort itself: aborted and Degraded are where it is going.
+      } else if (v.aborted) throw new CanaryStop(`the Rollout was aborted while waiting for ${what}${v.message ? `: ${v.message}` : ""}`);
+      else if (v.phase === "Degraded") throw new CanaryStop(`the Rollout is Degraded while waiting for ${what}${v.message ? `: ${v.message}` : ""}`);
+      else {
+        const hopeless = v.currentPodHash && ctl.hopeless ? await ctl.hopeless(v.currentPodHash) : undefined;
+        if (hopeless) throw new CanaryStop(`the new version cannot become ready: ${hopeless}`);
+      }
       if (now() >= deadline) {
         throw new CanaryStop(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (phase ${v.phase ?? "unknown"}, step index ${v.currentStepIndex ?? "none"}${v.message ? `: ${v.message}` : ""})`);
       }
@@ -212,12 +216,7 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
     if (!before.aborted) await ctl.abort();
     let back = "";
     try {
-      const v = await waitUntil("the abort to send all traffic to stable", (x) => x.aborted && (x.canaryWeight === undefined || x.canaryWeight === 0), 60_000).catch(async (e) => {
-        // The controller marks an aborted Rollout Degraded: that is the expected end here.
-        const x = await ctl.read();
-        if (x.aborted && (x.canaryWeight ?? 0) === 0) return x;
-        throw e;
-      });
+      const v = await waitUntil("the abort to send all traffic to stable", (x) => x.aborted && (x.canaryWeight === undefined || x.canaryWeight === 0), 60_000, true);
       back = `all traffic back on stable ${v.stableHash ?? ""} (canary weight ${v.canaryWeight ?? 0}); stable was not modified`;
     } catch (e) {
       back = `the abort was sent but not confirmed: ${(e as Error).message}`;

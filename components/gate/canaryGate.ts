@@ -44,27 +44,30 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
   if (step.only.length === 0) throw new Error("canary: no check verifies the new version at a step (only rollout/rollback checks are configured)");
   if (step.leftOut.length > 0) args.log(`canary: ${step.leftOut.join(", ")} judge the Deployment and are not run at the steps; the Rollout's progress is waited for instead`);
   const target = step.config.baseUrl ? new URL(step.config.baseUrl).host : "(no baseUrl)";
+  const leftOut = new Set(step.leftOut);
+  // The Deployment checks are said once above and left out of every step's report (not SKIPPED rows).
+  const runStep = async (signal?: AbortSignal): Promise<SuiteReport> => {
+    const r = await suite.runSuite({ ...step.config, checks: withKubeconfig(step.config.checks, args.kubeconfig) }, {
+      signal, only: step.only, baselines: args.baselines, log: args.log, onStart: args.onStart,
+      onResult: (x) => (leftOut.has(x.name) ? undefined : args.onResult?.(x)),
+    });
+    return { ...r, checks: r.checks.filter((c) => !leftOut.has(c.name)) };
+  };
   const outcome = await driveCanary(args.control, args.plan, {
     waitTimeoutMs: stepWaitMs(args.config),
     log: args.log,
     verify: async (n, weight, signal) => {
       args.log(`canary: verifying step ${n} (${weight}%) against ${target}${args.plan.verifyBaseUrl ? " (release.canary.verifyBaseUrl)" : " (baseUrl: both versions answer)"}`);
-      return suite.runSuite({ ...step.config, checks: withKubeconfig(step.config.checks, args.kubeconfig) }, {
-        signal,
-        only: step.only,
-        baselines: args.baselines,
-        log: args.log,
-        onStart: args.onStart,
-        onResult: args.onResult,
-      });
+      return runStep(signal);
     },
   });
   if (outcome.outcome === "unchanged") {
-    // Nothing to promote (a config or serving-object change re-runs the gate): verify what serves.
-    args.log(`canary: ${outcome.message}; verifying it at ${args.config.baseUrl ? new URL(args.config.baseUrl).host : "(no baseUrl)"}`);
-    outcome.report = await suite.runSuite({ ...args.config, checks: withKubeconfig(args.config.checks, args.kubeconfig) }, {
-      only: step.only, baselines: args.baselines, log: args.log, onStart: args.onStart, onResult: args.onResult,
-    });
+    // Nothing to promote (the Rollout's first release, or a config or serving-object change):
+    // verify what serves, through the same address as the steps (the canary Service selects the
+    // stable pods once a Rollout is fully promoted; the app Service may still reach the Deployment's
+    // own pods while the controller scales them down).
+    args.log(`canary: ${outcome.message}; verifying it at ${target}`);
+    outcome.report = await runStep();
   }
   return outcome;
 }

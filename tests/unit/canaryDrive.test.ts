@@ -28,8 +28,11 @@ class StandIn implements RolloutControl {
     return this.podsFailAtRead !== undefined && this.reads >= this.podsFailAtRead;
   }
   constructor(readonly spec: Array<{ setWeight?: number; pause?: object; setHeaderRoute?: object }>) {}
+  abortReads = 0;
   async read(): Promise<RolloutView> {
     this.reads += 1;
+    // The controller moves the weight back one reconcile after the abort (and says Degraded at once).
+    if (this.aborted && this.abortReads++ >= 1) this.weight = 0;
     const observed = this.reads > this.observedAfterReads;
     if (observed && !this.aborted && !this.paused && this.current !== this.stable) {
       const s = this.spec[this.index];
@@ -61,7 +64,6 @@ class StandIn implements RolloutControl {
     this.calls.push(`abort@${this.index}`);
     this.aborted = true;
     this.paused = false;
-    this.weight = 0;
   }
   async retry() {
     this.calls.push("retry");

@@ -10,7 +10,7 @@ import { Monitoring } from "./components/monitoring";
 import { VerificationGate, gateJudgesRollout, gateMayRollBack, servingHashOf } from "./components/verificationGate";
 import { metricsPeersFor } from "./components/specs/appPolicies";
 import { ProgressiveRelease } from "./components/progressiveRelease";
-import { canarySubsetsFor, gateCanaryFor, releasePlanFor, releaseTargetFor } from "./components/specs/releaseWiring";
+import { canarySubsetsFor, gateProgressiveFor, releasePlanFor, releaseTargetFor } from "./components/specs/releaseWiring";
 
 // Throws one ConfigError listing every problem before anything is registered.
 const cfg = loadStackConfig();
@@ -126,7 +126,7 @@ const gate = cfg.verification.display.enabled
       stack: cfg.stack,
       renderDir: kubernetes.renderYamlToDirectory,
       releasePlan: releasePlanFor(cfg),
-      canary: gateCanaryFor(cfg),
+      progressive: gateProgressiveFor(cfg),
     }, { ...opts, dependsOn: [app, gateway, monitoring, ...(autoscaler ? [autoscaler] : []), ...(progressive ? [progressive] : [])] })
   : undefined;
 // ---- end of verification gate ---------------------------------------------------------------

@@ -33,8 +33,8 @@ export interface VerificationGateArgs {
    * shown by `pulumi preview`. Not a trigger; absent for rolling, whose inputs stay as they were.
    */
   releasePlan?: string[];
-  /** canary: the steps the gate drives the Argo Rollout through (components/gate/canary.ts). Default: none (rolling). */
-  canary?: CanaryPlan;
+  /** canary/blueGreen: the steps the gate drives the Argo Rollout through (components/gate/canary.ts). Default: none (rolling). */
+  progressive?: CanaryPlan;
 }
 
 const SUMMARY_KEYS: Array<keyof GateSummary> = [
@@ -96,7 +96,7 @@ export class VerificationGate extends pulumi.ComponentResource {
       stack: args.stack ?? pulumi.getStack(),
       renderDir: args.renderDir,
       ...(args.releasePlan && args.releasePlan.length > 0 ? { releasePlan: args.releasePlan } : {}),
-      ...(args.canary ? { canary: args.canary } : {}),
+      ...(args.progressive ? { progressive: args.progressive } : {}),
     };
     // Output-only properties must be named in the props (as undefined) for the SDK to expose them.
     const outputOnly = Object.fromEntries(SUMMARY_KEYS.map((k) => [k, undefined]));

@@ -13,6 +13,8 @@ export interface CanaryStepPlan {
 }
 
 export interface CanaryPlan {
+  /** canary: weighted steps; blueGreen: one step, the preview (weight 0), then the switch. */
+  strategy: "canary" | "blueGreen";
   /** Rollout name (in the gate's target namespace). */
   rollout: string;
   steps: CanaryStepPlan[];
@@ -27,7 +29,7 @@ export interface RolloutView {
   /** The controller has seen the workload's (Deployment's) current generation. */
   observed: boolean;
   currentStepIndex?: number;
-  /** Paused at a canary pause step (status.pauseConditions has CanaryPauseStep). */
+  /** Paused for a promotion: status.pauseConditions has CanaryPauseStep (canary) or BlueGreenPause. */
   pausedAtStep: boolean;
   aborted: boolean;
   phase?: string;
@@ -93,6 +95,11 @@ export function pauseIndexOf(plan: Pick<CanaryPlan, "leadingSteps">, k: number):
 
 export class CanaryStop extends Error {}
 
+/** How the report and the log name step k. */
+export function stepLabel(plan: Pick<CanaryPlan, "strategy" | "steps">, k: number): string {
+  return plan.strategy === "blueGreen" ? "the preview (0% of users)" : `step ${k + 1} of ${plan.steps.length} (${plan.steps[k].setWeight}%)`;
+}
+
 export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOptions): Promise<CanaryOutcome> {
   const sleep = opts.sleep ?? defaultSleep;
   const now = opts.now ?? Date.now;
@@ -149,10 +156,11 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
   let report: SuiteReport | undefined;
   for (let k = 0; k < plan.steps.length; k++) {
     const rec = steps[k];
-    const label = `step ${k + 1} of ${plan.steps.length} (${rec.weight}%)`;
+    const label = stepLabel(plan, k);
     const t0 = now();
     try {
-      await waitUntil(label, (v) => v.currentStepIndex === pauseIndexOf(plan, k) && v.pausedAtStep);
+      // blueGreen has no step index: its one pause is the preview's.
+      await waitUntil(label, (v) => v.pausedAtStep && (plan.strategy === "blueGreen" || v.currentStepIndex === pauseIndexOf(plan, k)));
     } catch (e) {
       if (!(e instanceof CanaryStop)) throw e;
       rec.waitedMs = now() - t0;
@@ -161,7 +169,7 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
       return abortWith(k, e.message, undefined);
     }
     rec.waitedMs = now() - t0;
-    log(`canary: ${label} reached in ${(rec.waitedMs / 1000).toFixed(1)} s; verifying while it is watched for ${plan.steps[k].pauseSeconds} s`);
+    log(`${plan.strategy}: ${label} reached in ${(rec.waitedMs / 1000).toFixed(1)} s; verifying while it is watched for ${plan.steps[k].pauseSeconds} s`);
     // The checks run inside the step's watch, not after it: the step lasts its pauseSeconds or the
     // suite's time, whichever is longer. A watch that sees the release fail stops the suite.
     const stopSuite = new AbortController();
@@ -199,7 +207,7 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
     rec.verdict = report.status;
     rec.failed = report.checks.filter((c) => c.blocking && c.status !== "passed" && c.status !== "skipped").map((c) => `${c.name} ${c.status.toUpperCase()}`);
     if (report.status !== "passed") return abortWith(k, `verification ${report.status} at ${label}: ${rec.failed.join(", ") || "see the report"}`, report);
-    log(`canary: ${label} verified in ${(rec.verifyMs / 1000).toFixed(1)} s; promoting`);
+    log(`${plan.strategy}: ${label} verified in ${(rec.verifyMs / 1000).toFixed(1)} s; promoting`);
     await ctl.promote();
   }
   try {
@@ -211,17 +219,19 @@ export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: D
   }
 
   async function abortWith(k: number, why: string, failing: SuiteReport | undefined): Promise<CanaryOutcome> {
-    log(`canary: aborting at step ${k + 1}: ${why}`);
+    log(`${plan.strategy}: aborting at ${stepLabel(plan, k)}: ${why}`);
     const before = await ctl.read();
     if (!before.aborted) await ctl.abort();
     let back = "";
     try {
       const v = await waitUntil("the abort to send all traffic to stable", (x) => x.aborted && (x.canaryWeight === undefined || x.canaryWeight === 0), 60_000, true);
-      back = `all traffic back on stable ${v.stableHash ?? ""} (canary weight ${v.canaryWeight ?? 0}); stable was not modified`;
+      back = plan.strategy === "blueGreen"
+        ? `the active version ${v.stableHash ?? ""} kept every request and was not modified`
+        : `all traffic back on stable ${v.stableHash ?? ""} (canary weight ${v.canaryWeight ?? 0}); stable was not modified`;
     } catch (e) {
       back = `the abort was sent but not confirmed: ${(e as Error).message}`;
     }
-    return { outcome: "aborted", steps, report: failing, stableHash: before.stableHash, message: `canary aborted at step ${k + 1} of ${plan.steps.length} (${plan.steps[k].setWeight}%): ${why}; ${back}` };
+    return { outcome: "aborted", steps, report: failing, stableHash: before.stableHash, message: `${plan.strategy} aborted at ${stepLabel(plan, k)}: ${why}; ${back}` };
   }
 }
 

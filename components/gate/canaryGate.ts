@@ -4,7 +4,7 @@
 // runs; the Rollout's own progress is what the loop waits for, and an abort is the rollback).
 import type { VerificationConfig } from "../../verification/schema";
 import type { CheckResult, PerformanceBaseline, SuiteReport } from "../../verification/types";
-import { driveCanary, stepsTable, type CanaryOutcome, type CanaryPlan, type RolloutControl } from "./canary";
+import { driveCanary, stepLabel, stepsTable, type CanaryOutcome, type CanaryPlan, type RolloutControl } from "./canary";
 import type { GateInputs } from "./impl";
 import { failureTable, summarize, type GateSummary } from "./logic";
 import { nextFailedImages, type ReleaseRecord, type VerifiedRelease } from "./release";
@@ -41,8 +41,9 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
   const suite = await import("../../verification");
   const { withKubeconfig } = await import("../../verification/k8sTarget");
   const step = stepConfig(args.config, args.plan);
-  if (step.only.length === 0) throw new Error("canary: no check verifies the new version at a step (only rollout/rollback checks are configured)");
-  if (step.leftOut.length > 0) args.log(`canary: ${step.leftOut.join(", ")} judge the Deployment and are not run at the steps; the Rollout's progress is waited for instead`);
+  const who = args.plan.strategy;
+  if (step.only.length === 0) throw new Error(`${who}: no check verifies the new version at a step (only rollout/rollback checks are configured)`);
+  if (step.leftOut.length > 0) args.log(`${who}: ${step.leftOut.join(", ")} judge the Deployment and are not run at the steps; the Rollout's progress is waited for instead`);
   const target = step.config.baseUrl ? new URL(step.config.baseUrl).host : "(no baseUrl)";
   const leftOut = new Set(step.leftOut);
   // The Deployment checks are said once above and left out of every step's report (not SKIPPED rows).
@@ -56,8 +57,8 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
   const outcome = await driveCanary(args.control, args.plan, {
     waitTimeoutMs: stepWaitMs(args.config),
     log: args.log,
-    verify: async (n, weight, signal) => {
-      args.log(`canary: verifying step ${n} (${weight}%) against ${target}${args.plan.verifyBaseUrl ? " (release.canary.verifyBaseUrl)" : " (baseUrl: both versions answer)"}`);
+    verify: async (n, _weight, signal) => {
+      args.log(`${who}: verifying ${stepLabel(args.plan, n - 1)} against ${target}${args.plan.verifyBaseUrl ? ` (release.${who}.verifyBaseUrl)` : " (the verification baseUrl: it does not reach only the new version)"}`);
       return runStep(signal);
     },
   });
@@ -66,20 +67,20 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     // verify what serves, through the same address as the steps (the canary Service selects the
     // stable pods once a Rollout is fully promoted; the app Service may still reach the Deployment's
     // own pods while the controller scales them down).
-    args.log(`canary: ${outcome.message}; verifying it at ${target}`);
+    args.log(`${who}: ${outcome.message}; verifying it at ${target}`);
     outcome.report = await runStep();
   }
   return outcome;
 }
 
 /** The JSON report of a canary run: the last verified step's suite plus the steps. */
-export function canaryReport(outcome: CanaryOutcome, started: number): SuiteReport & { release: unknown } {
+export function canaryReport(outcome: CanaryOutcome, started: number, strategy: CanaryPlan["strategy"] = "canary"): SuiteReport & { release: unknown } {
   const report: SuiteReport = outcome.report ?? { status: "failed", startedAt: new Date(started).toISOString(), durationMs: 0, checks: [] };
   return {
     ...report,
     status: outcome.outcome === "aborted" || outcome.outcome === "failed" ? "failed" : report.status,
     durationMs: Date.now() - started,
-    release: { strategy: "canary", outcome: outcome.outcome, message: outcome.message, stableHash: outcome.stableHash, steps: outcome.steps },
+    release: { strategy, outcome: outcome.outcome, message: outcome.message, stableHash: outcome.stableHash, steps: outcome.steps },
   };
 }
 
@@ -106,16 +107,16 @@ export interface CanaryRunArgs {
 export async function canaryRun(a: CanaryRunArgs): Promise<Omit<GateInputs, "config"> & GateSummary & ReleaseRecord> {
   const suite = await import("../../verification");
   const { rolloutControl } = await import("./canaryKube");
-  const plan = a.inputs.canary as CanaryPlan;
+  const plan = a.inputs.progressive as CanaryPlan;
   const say = (line: string) => process.stderr.write(`[verification] ${line}\n`);
   const control = rolloutControl({ namespace: a.inputs.target.namespace, rollout: plan.rollout, kubeconfig: a.kubeconfig });
   const outcome = await runCanaryGate({
     config: a.config, plan, control, kubeconfig: a.kubeconfig, baselines: a.olds?.baselines, log: say,
     onResult: (r) => say(`${r.name} (${r.type}) ${r.status.toUpperCase()}${r.blocking ? "" : " (advisory)"}: ${r.message}`),
   });
-  const report = canaryReport(outcome, a.started);
+  const report = canaryReport(outcome, a.started, plan.strategy);
   const { path, text } = a.writeReports(a.dir, report, suite.renderMarkdown(report), suite.renderJunit(report));
-  say(`canary: ${outcome.message}\n${stepsTable(outcome.steps)}`);
+  say(`${plan.strategy}: ${outcome.message}\n${stepsTable(outcome.steps)}`);
   if (report.status !== "passed") {
     const failedImages = nextFailedImages(a.olds?.failedImages, a.inputs.imageRef, "failed", a.newRelease);
     const table = outcome.report ? failureTable(outcome.report, path) : `full report: ${path}`;

@@ -26,7 +26,7 @@ export function rolloutView(ro: Json, workloadGeneration: number | undefined): R
   return {
     observed,
     currentStepIndex: typeof st.currentStepIndex === "number" ? st.currentStepIndex : undefined,
-    pausedAtStep: (st.pauseConditions ?? []).some((c: Json) => c?.reason === "CanaryPauseStep"),
+    pausedAtStep: (st.pauseConditions ?? []).some((c: Json) => c?.reason === "CanaryPauseStep" || c?.reason === "BlueGreenPause"),
     aborted: st.abort === true,
     phase: st.phase,
     message: st.message,

@@ -30,8 +30,8 @@ export interface GateInputs {
   stack: string;
   plannedChecks: string[];
   renderDir?: string;
-  /** canary: the plan the gate drives the Argo Rollout through (components/gate/canary.ts). */
-  canary?: CanaryPlan;
+  /** canary/blueGreen: the plan the gate drives the Argo Rollout through (components/gate/canary.ts). */
+  progressive?: CanaryPlan;
 }
 
 type Stored = Partial<GateInputs> & Partial<GateSummary> & ReleaseRecord;
@@ -145,8 +145,8 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
           notes.unshift(`${target.namespace}/${target.deployment} runs ${live.images.join(", ")} but this update expected ${inputs.imageRef}: ${imageMismatchHint(olds, inputs.imageRef)}`);
         }
       }
-      if (inputs.canary && !offline) {
-        notes.push("canary: the refused release gets no traffic step; the Rollout is left as it is (stable serves)");
+      if (inputs.progressive && !offline) {
+        notes.push(`${inputs.progressive.strategy}: the refused release is not stepped or promoted; the Rollout is left as it is (stable serves)`);
       } else if (config.onFailure === "rollback" && !offline) {
         const { rollbackToVerified } = await import("./rollback");
         const outcome = await rollbackToVerified({ ...target, verified, onlyIfRunning: inputs.imageRef, timeoutMs: 120_000 });
@@ -163,7 +163,7 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
     // A report from an earlier run must not look like this run's if this one dies before writing.
     removeStaleReports(REPORT_FILES.map((f) => join(dir, f)));
     const suite = await import("../../verification");
-    if (inputs.canary && !offline) {
+    if (inputs.progressive && !offline) {
       const { canaryRun } = await import("./canaryGate");
       return await canaryRun({ id, inputs, olds, config, dir, started, newRelease, kubeconfig: kube.path, writeReports, failedRun });
     }

@@ -2,7 +2,7 @@
 // each step and the checks planned at each step, as lines on the gate's `releasePlan` input. Pure.
 // For canary the gate runs these checks at each step and promotes or aborts
 // (components/gate/canary.ts); blueGreen's promotion by the gate is not built yet.
-import { canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
+import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
 import { previewServiceName } from "./releaseSpecs";
 
 export interface PlannedCheck {
@@ -44,9 +44,11 @@ export function buildReleasePlan(r: ReleaseConfig, ctx: ReleasePlanContext): str
     if (deploymentChecks.length > 0) lines.push(`not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): ${deploymentChecks.map(plannedCheckLabel).join(", ")}`);
   } else {
     const preview = previewServiceName(r, ctx.appName);
-    lines.push(`strategy blueGreen: the new version starts behind Service ${preview}; Service ${ctx.serviceName} switches only on promotion (by the gate: planned, issue 13 point 3)`);
-    lines.push(`step 1: preview, 0% of users (Service ${preview}); planned checks: ${checks}`);
-    lines.push(`step 2: promoted, 100% of users (Service ${ctx.serviceName}); planned checks: ${checks}`);
+    const atPreview = ctx.checks.filter((c) => c.type !== "rollout" && c.type !== "rollback");
+    const where = r.blueGreen?.verifyBaseUrl ? `at ${new URL(r.blueGreen.verifyBaseUrl).host} (blueGreen.verifyBaseUrl)` : "at the verification baseUrl (the ACTIVE version answers there)";
+    lines.push(`strategy blueGreen: the new version starts behind Service ${preview}; Service ${ctx.serviceName} switches only when the gate promotes it, or never (abort)`);
+    lines.push(`step 1: preview, 0% of users (Service ${preview}), watched ${r.blueGreen?.pauseSeconds ?? BLUE_GREEN_DEFAULT_PAUSE_SECONDS} s, then checks ${where}: ${atPreview.length > 0 ? atPreview.map(plannedCheckLabel).join(", ") : "none"}`);
+    lines.push(`step 2: promoted, 100% of users (Service ${ctx.serviceName}): the gate waits for the Rollout to become Healthy`);
   }
   lines.push(
     ctx.analysisTemplates.length > 0

@@ -1,7 +1,7 @@
 // What index.ts hands the release objects, derived from the stack config in one pure place, so
 // the program stays wiring only and tests compute the same values.
 import type { StackConfig } from "../../config/load";
-import { canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
+import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
 import type { CanaryPlan } from "../gate/canary";
 import { gatewayNames } from "./gatewayOptions";
 import { monitoringNames } from "./monitoringOptions";
@@ -52,10 +52,22 @@ export function releasePlanFor(cfg: Pick<StackConfig, "app" | "gateway" | "monit
   return buildReleasePlan(cfg.release, { appName: t.appName, serviceName: t.appName, checks: cfg.verification.display.checks, analysisTemplates: templates });
 }
 
-/** The gate's canary input: the Rollout it drives and the steps; undefined unless strategy is canary. */
-export function gateCanaryFor(cfg: Pick<StackConfig, "app" | "release">): CanaryPlan | undefined {
-  if (cfg.release.strategy !== "canary") return undefined;
+/** The gate's progressive input: the Rollout it drives and the steps; undefined for rolling. */
+export function gateProgressiveFor(cfg: Pick<StackConfig, "app" | "release">): CanaryPlan | undefined {
+  if (cfg.release.strategy === "rolling") return undefined;
+  if (cfg.release.strategy === "blueGreen") {
+    const bg = cfg.release.blueGreen;
+    return {
+      strategy: "blueGreen",
+      rollout: cfg.app.name,
+      // One step: the preview, at 0 % of users, watched pauseSeconds before the switch.
+      steps: [{ setWeight: 0, pauseSeconds: bg?.pauseSeconds ?? BLUE_GREEN_DEFAULT_PAUSE_SECONDS }],
+      leadingSteps: 0,
+      ...(bg?.verifyBaseUrl ? { verifyBaseUrl: bg.verifyBaseUrl } : {}),
+    };
+  }
   return {
+    strategy: "canary",
     rollout: cfg.app.name,
     steps: canaryStepsOf(cfg.release).map((s) => ({ setWeight: s.setWeight, pauseSeconds: s.pauseSeconds })),
     leadingSteps: cfg.release.canary?.headerRoute ? 1 : 0,

@@ -7,6 +7,13 @@
 import { z } from "zod";
 import { dnsLabel } from "./common";
 
+const httpUrlSchema = z
+  .string()
+  .url("must be a valid URL")
+  .refine((u) => /^https?:\/\//i.test(u), "must use http or https");
+
+export const BLUE_GREEN_DEFAULT_PAUSE_SECONDS = 30;
+
 export const RELEASE_STRATEGIES = ["rolling", "canary", "blueGreen"] as const;
 export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
 
@@ -71,11 +78,7 @@ export const releaseSchema = z
          * address, or a host routed there). Default: the verification baseUrl, which serves the
          * weighted mix of both versions.
          */
-        verifyBaseUrl: z
-          .string()
-          .url("must be a valid URL")
-          .refine((u) => /^https?:\/\//i.test(u), "must use http or https")
-          .optional(),
+        verifyBaseUrl: httpUrlSchema.optional(),
       })
       .strict()
       .optional(),
@@ -83,6 +86,10 @@ export const releaseSchema = z
       .object({
         /** Service that reaches the new version before promotion. Default "<app.name>-preview". */
         previewService: dnsLabel.optional(),
+        /** How long the gate watches the preview (its checks run meanwhile) before the switch. Default 30. */
+        pauseSeconds: int(1, 3600).optional(),
+        /** Where the gate's checks reach the preview (the preview Service, in-cluster or forwarded). Default: the verification baseUrl (the active version!). */
+        verifyBaseUrl: httpUrlSchema.optional(),
       })
       .strict()
       .optional(),

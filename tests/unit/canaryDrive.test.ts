@@ -6,9 +6,10 @@
 import { strict as assert } from "assert";
 import { driveCanary, pauseIndexOf, stepsTable, type CanaryPlan, type RolloutControl, type RolloutView } from "../../components/gate/canary";
 import { canaryReport } from "../../components/gate/canaryGate";
+import { rolloutView } from "../../components/gate/canaryKube";
 import type { SuiteReport } from "../../verification/types";
 
-const PLAN: CanaryPlan = { rollout: "acv2", steps: [{ setWeight: 25, pauseSeconds: 10 }, { setWeight: 50, pauseSeconds: 10 }], leadingSteps: 0 };
+const PLAN: CanaryPlan = { strategy: "canary", rollout: "acv2", steps: [{ setWeight: 25, pauseSeconds: 10 }, { setWeight: 50, pauseSeconds: 10 }], leadingSteps: 0 };
 
 /** The stand-in: moves one Rollout step per read, the way the controller reconciles. */
 class StandIn implements RolloutControl {
@@ -193,5 +194,40 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
   it("the header route's setHeaderRoute step shifts every pause index by one", () => {
     assert.deepEqual([0, 1, 2].map((k) => pauseIndexOf({ leadingSteps: 1 }, k)), [2, 4, 6]);
     assert.deepEqual([0, 1].map((k) => pauseIndexOf({ leadingSteps: 0 }, k)), [1, 3]);
+  });
+
+  it("blueGreen: one pause (the preview at 0% of users) verified, then the switch; a failing preview is aborted and the active version kept", async () => {
+    const plan: CanaryPlan = { strategy: "blueGreen", rollout: "acv2", steps: [{ setWeight: 0, pauseSeconds: 5 }], leadingSteps: 0 };
+    // blueGreen: no step index and no weights; the controller pauses once the preview is available.
+    class BlueGreen extends StandIn {
+      override async read(): Promise<RolloutView> {
+        const v = await super.read();
+        return { ...v, currentStepIndex: undefined, canaryWeight: undefined };
+      }
+    }
+    const good = new BlueGreen([{ pause: {} }]);
+    const ok = await driveCanary(good, plan, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("passed") });
+    assert.equal(ok.outcome, "promoted");
+    assert.deepEqual(good.calls, ["promote@0"]);
+    const bad = new BlueGreen([{ pause: {} }]);
+    const out = await driveCanary(bad, plan, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("failed") });
+    assert.equal(out.outcome, "aborted");
+    assert.equal(bad.stable, "old");
+    assert.match(out.message, /^blueGreen aborted at the preview \(0% of users\): verification failed at the preview \(0% of users\): health FAILED; the active version old kept every request and was not modified$/);
+  });
+
+  it("reads the controller's status as the loop needs it (pure)", () => {
+    const ro = {
+      metadata: { generation: 4 },
+      spec: { workloadRef: { kind: "Deployment", name: "acv2" } },
+      status: {
+        workloadObservedGeneration: "7", currentStepIndex: 3, abort: false, phase: "Paused", currentPodHash: "n", stableRS: "s",
+        pauseConditions: [{ reason: "CanaryPauseStep", startTime: "x" }], canary: { weights: { canary: { weight: 50 }, stable: { weight: 50 } } },
+      },
+    };
+    assert.deepEqual(rolloutView(ro, 7), { observed: true, currentStepIndex: 3, pausedAtStep: true, aborted: false, phase: "Paused", message: undefined, currentPodHash: "n", stableHash: "s", canaryWeight: 50 });
+    assert.equal(rolloutView(ro, 8).observed, false, "the Deployment's newer generation is not seen yet");
+    assert.equal(rolloutView({ ...ro, status: { ...ro.status, pauseConditions: [{ reason: "BlueGreenPause" }] } }, 7).pausedAtStep, true);
+    assert.equal(rolloutView({ ...ro, status: { ...ro.status, pauseConditions: [{ reason: "InconclusiveAnalysis" }] } }, 7).pausedAtStep, false);
   });
 });

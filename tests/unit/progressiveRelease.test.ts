@@ -83,12 +83,13 @@ describe("progressive release objects (mocks)", () => {
     assert.equal(deployment.spec.replicas, undefined);
     assert.equal(typeof (rolling.resources.find((x) => x.name === "app-deployment")!.inputs as any).spec.replicas, "number");
     // The gate gets the steps it drives the Rollout through.
-    assert.deepEqual(gateInputs(r).canary, {
+    assert.deepEqual(gateInputs(r).progressive, {
+      strategy: "canary",
       rollout: "agent-cellphone-v2",
       steps: [{ setWeight: 20, pauseSeconds: 90 }, { setWeight: 60, pauseSeconds: 60 }],
       leadingSteps: 1,
     });
-    assert.equal(gateInputs(rolling).canary, undefined);
+    assert.equal(gateInputs(rolling).progressive, undefined);
   });
 
   it("canary: AnalysisTemplates compare the canary's 5xx ratio and p95 with stable's, from the app's series in bundled Prometheus", async () => {
@@ -134,6 +135,12 @@ describe("progressive release objects (mocks)", () => {
     const vs = asObject(only(r, "VirtualService"), "networking.istio.io/v1beta1", "VirtualService");
     assert.equal(vs.spec.http[0].route.length, 1);
     assert.equal(asObject(only(r, "DestinationRule"), "networking.istio.io/v1beta1", "DestinationRule").spec.subsets, undefined);
+    assert.equal(ofKind(r, "Service").filter((x) => x.name === "release-canary").length, 0, "no canary Service for blueGreen");
+    // The gate promotes the preview after watching and verifying it (one step at 0 % of users).
+    const g = await run({ strategy: "blueGreen", blueGreen: { pauseSeconds: 45, verifyBaseUrl: "http://acv2-next.acv2-dev.svc" } });
+    assert.deepEqual(gateInputs(g).progressive, {
+      strategy: "blueGreen", rollout: "agent-cellphone-v2", steps: [{ setWeight: 0, pauseSeconds: 45 }], leadingSteps: 0, verifyBaseUrl: "http://acv2-next.acv2-dev.svc",
+    });
   });
 
   it("the release objects are a gate trigger, and the gate registers after them", async () => {

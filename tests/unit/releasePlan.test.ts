@@ -41,9 +41,9 @@ describe("release plan (what preview shows)", () => {
   it("blueGreen: preview then promotion, each with its checks", () => {
     const r = releaseSchema.parse({ strategy: "blueGreen" });
     assert.deepEqual(buildReleasePlan(r, { ...ctx, analysisTemplates: [] }), [
-      "strategy blueGreen: the new version starts behind Service acv2-preview; Service acv2 switches only on promotion (by the gate: planned, issue 13 point 3)",
-      "step 1: preview, 0% of users (Service acv2-preview); planned checks: rollout (rollout), api (api, advisory)",
-      "step 2: promoted, 100% of users (Service acv2); planned checks: rollout (rollout), api (api, advisory)",
+      "strategy blueGreen: the new version starts behind Service acv2-preview; Service acv2 switches only when the gate promotes it, or never (abort)",
+      "step 1: preview, 0% of users (Service acv2-preview), watched 30 s, then checks at the verification baseUrl (the ACTIVE version answers there): api (api, advisory)",
+      "step 2: promoted, 100% of users (Service acv2): the gate waits for the Rollout to become Healthy",
       "analysis: none (monitoring.mode is none)",
     ]);
   });

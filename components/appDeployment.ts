@@ -67,8 +67,12 @@ export class AppDeployment extends pulumi.ComponentResource {
     }, { ...child, dependsOn: [sa, configMap, ...(secret ? [secret] : [])] });
 
     const serviceSpec = buildServiceSpec(o);
+    // Under an Argo Rollout the controller owns this Service's selector (blueGreen switches it), and
+    // re-applying the Service would conflict with it under server-side apply: nothing in it may change
+    // per release, so it carries no version label.
+    const { ["app.kubernetes.io/version"]: _version, ...unversioned } = o.labels;
     const service = new k8s.core.v1.Service(`${name}-service`, {
-      metadata: { ...meta(o.name, namespace), annotations: buildServiceAnnotations(o) },
+      metadata: { name: o.name, namespace, labels: o.rolloutOwnsPods ? unversioned : o.labels, annotations: buildServiceAnnotations(o) },
       spec: serviceSpec,
     }, child);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(o.name, namespace), spec: buildPdbSpec(o) }, child);

@@ -73,6 +73,8 @@ export interface CanaryOutcome {
   report?: SuiteReport;
   stableHash?: string;
   message: string;
+  /** From the loop's first read to its outcome (the promotion's whole time when promoted). */
+  elapsedMs?: number;
 }
 
 export interface DriveOptions {
@@ -100,7 +102,15 @@ export function stepLabel(plan: Pick<CanaryPlan, "strategy" | "steps">, k: numbe
   return plan.strategy === "blueGreen" ? "the preview (0% of users)" : `step ${k + 1} of ${plan.steps.length} (${plan.steps[k].setWeight}%)`;
 }
 
+/** Drives the Rollout through the plan; `elapsedMs` is from the first read to the outcome. */
 export async function driveCanary(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOptions): Promise<CanaryOutcome> {
+  const now = opts.now ?? Date.now;
+  const t0 = now();
+  const outcome = await driveSteps(ctl, plan, opts);
+  return { ...outcome, elapsedMs: now() - t0 };
+}
+
+async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOptions): Promise<CanaryOutcome> {
   const sleep = opts.sleep ?? defaultSleep;
   const now = opts.now ?? Date.now;
   const poll = opts.pollMs ?? 500;

@@ -80,7 +80,7 @@ export function canaryReport(outcome: CanaryOutcome, started: number, strategy: 
     ...report,
     status: outcome.outcome === "aborted" || outcome.outcome === "failed" ? "failed" : report.status,
     durationMs: Date.now() - started,
-    release: { strategy, outcome: outcome.outcome, message: outcome.message, stableHash: outcome.stableHash, steps: outcome.steps },
+    release: { strategy, outcome: outcome.outcome, message: outcome.message, stableHash: outcome.stableHash, elapsedMs: outcome.elapsedMs, steps: outcome.steps },
   };
 }
 

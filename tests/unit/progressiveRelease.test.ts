@@ -136,6 +136,11 @@ describe("progressive release objects (mocks)", () => {
     assert.equal(vs.spec.http[0].route.length, 1);
     assert.equal(asObject(only(r, "DestinationRule"), "networking.istio.io/v1beta1", "DestinationRule").spec.subsets, undefined);
     assert.equal(ofKind(r, "Service").filter((x) => x.name === "release-canary").length, 0, "no canary Service for blueGreen");
+    // The controller owns the active Service's selector: nothing in the Service changes per release
+    // (a re-apply would conflict with it under server-side apply, found on the real node).
+    const active = r.resources.find((x) => x.name === "app-service")!.inputs as any;
+    assert.equal(active.metadata.labels["app.kubernetes.io/version"], undefined);
+    assert.ok(active.metadata.labels["app.kubernetes.io/name"]);
     // The gate promotes the preview after watching and verifying it (one step at 0 % of users).
     const g = await run({ strategy: "blueGreen", blueGreen: { pauseSeconds: 45, verifyBaseUrl: "http://acv2-next.acv2-dev.svc" } });
     assert.deepEqual(gateInputs(g).progressive, {

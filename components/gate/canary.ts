@@ -59,7 +59,8 @@ export interface StepRecord {
   weight: number;
   /** The canary weight the controller reported when the step was verified. */
   observedWeight?: number;
-  verdict: SuiteReport["status"] | "not reached";
+  /** "promoted before": an earlier run of the gate promoted this step and was interrupted after it. */
+  verdict: SuiteReport["status"] | "not reached" | "promoted before";
   failed: string[];
   waitedMs: number;
   verifyMs: number;
@@ -164,9 +165,17 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
   }
 
   let report: SuiteReport | undefined;
+  // Only the gate promotes: a Rollout already past a step's pause was promoted there by an earlier
+  // run that did not finish (interrupted); the drive resumes at the step the Rollout is at.
+  const resumeAt = plan.strategy === "canary" ? (first.currentStepIndex ?? 0) : 0;
   for (let k = 0; k < plan.steps.length; k++) {
     const rec = steps[k];
     const label = stepLabel(plan, k);
+    if (plan.strategy === "canary" && pauseIndexOf(plan, k) < resumeAt) {
+      rec.verdict = "promoted before";
+      log(`${plan.strategy}: ${label} was promoted by an earlier run; resuming after it`);
+      continue;
+    }
     const t0 = now();
     try {
       // blueGreen has no step index: its one pause is the preview's.

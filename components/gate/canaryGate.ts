@@ -58,6 +58,7 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     waitTimeoutMs: stepWaitMs(args.config),
     log: args.log,
     verify: async (n, _weight, signal) => {
+      if (step.config.baseUrl) args.log(`${who}: ${target} ${await answering(step.config.baseUrl, signal)}`);
       args.log(`${who}: verifying ${stepLabel(args.plan, n - 1)} against ${target}${args.plan.verifyBaseUrl ? ` (release.${who}.verifyBaseUrl)` : " (the verification baseUrl: it does not reach only the new version)"}`);
       return runStep(signal);
     },
@@ -71,6 +72,29 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     outcome.report = await runStep();
   }
   return outcome;
+}
+
+/**
+ * Waits (at most `timeoutMs`) until the address answers HTTP at all, any status: the controller
+ * marks the new pods available a moment before the Service's endpoints reach kube-proxy (seen on
+ * the node with blueGreen's preview: a connection reset on the first request). The checks then
+ * judge the answers; an address that never answers is theirs to report.
+ */
+export async function answering(baseUrl: string, signal?: AbortSignal, timeoutMs = 15_000): Promise<string> {
+  const t0 = Date.now();
+  let last = "no answer";
+  while (Date.now() - t0 < timeoutMs && !signal?.aborted) {
+    try {
+      const res = await fetch(baseUrl, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      return `answers (HTTP ${res.status} after ${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      last = cause?.code ?? (e as Error).name;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return `did not answer within ${timeoutMs / 1000} s (${last}); the checks run anyway`;
 }
 
 /** The JSON report of a canary run: the last verified step's suite plus the steps. */
@@ -134,4 +158,25 @@ export async function canaryRun(a: CanaryRunArgs): Promise<Omit<GateInputs, "con
     failedImages: nextFailedImages(a.olds?.failedImages, a.inputs.imageRef, "passed", a.newRelease),
     rolledBack: false,
   };
+}
+
+/**
+ * A refused image (it failed verification here before) must get no traffic: when the Rollout is
+ * stepping it (its template is not the stable one), abort it. Waits up to `timeoutMs` for the
+ * controller to see the template. Returns the line for the error.
+ */
+export async function abortRefused(plan: CanaryPlan, namespace: string, kubeconfig: string | undefined, timeoutMs = 30_000): Promise<string> {
+  const { rolloutControl } = await import("./canaryKube");
+  const ctl = rolloutControl({ namespace, rollout: plan.rollout, kubeconfig });
+  const deadline = Date.now() + timeoutMs;
+  let v = await ctl.read();
+  while (!v.observed && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    v = await ctl.read();
+  }
+  if (!v.observed) return `${plan.strategy}: the controller did not see the template within ${timeoutMs / 1000} s; the Rollout was left as it is`;
+  if (v.aborted) return `${plan.strategy}: the Rollout stays aborted; stable ${v.stableHash ?? ""} serves`;
+  if (v.currentPodHash && v.currentPodHash === v.stableHash) return `${plan.strategy}: the Rollout runs its stable template ${v.stableHash}; nothing was stepped`;
+  await ctl.abort();
+  return `${plan.strategy}: the refused release was aborted before it got more traffic; stable ${v.stableHash ?? ""} serves`;
 }

@@ -146,7 +146,8 @@ async function verify(id: string, inputs: GateInputs, olds: Stored | undefined):
         }
       }
       if (inputs.progressive && !offline) {
-        notes.push(`${inputs.progressive.strategy}: the refused release is not stepped or promoted; the Rollout is left as it is (stable serves)`);
+        const { abortRefused } = await import("./canaryGate");
+        notes.push(await abortRefused(inputs.progressive, target.namespace, kube.path).catch((e: Error) => `${inputs.progressive!.strategy}: could not check the Rollout: ${e.message}`));
       } else if (config.onFailure === "rollback" && !offline) {
         const { rollbackToVerified } = await import("./rollback");
         const outcome = await rollbackToVerified({ ...target, verified, onlyIfRunning: inputs.imageRef, timeoutMs: 120_000 });

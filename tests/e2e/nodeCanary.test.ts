@@ -90,7 +90,7 @@ describe("e2e on the real node: a canary release promoted step by step by the ga
     });
   }
 
-  it("the aborted image is not promoted by a later pulumi up without the opt-in, and returning to the verified image needs no steps", async () => {
+  it("the aborted image is not promoted by a later pulumi up without the opt-in, returning to the verified image needs no steps, and the failed image over it again is aborted at once", async () => {
     const r = await e.ws!.must(["up", "--yes", "--stack", STACK], 1);
     assert.match(r.stdout + r.stderr, /image \S+:2\.1\.0-503 failed verification on this stack before/);
     assert.equal((await e.rollout()).abort, true, "still aborted: nothing promoted it");
@@ -102,5 +102,17 @@ describe("e2e on the real node: a canary release promoted step by step by the ga
     assert.equal(st.phase, "Healthy");
     assert.notEqual(st.abort, true);
     assert.equal((await e.ws!.outputs(STACK)).verification.verdict, "passed");
+
+    // The failed image once more, over the verified one: refused, and the canary the controller
+    // started for it is aborted at once instead of holding its first step's share.
+    e.setTag("2.1.0-503");
+    const again = await e.ws!.must(["up", "--yes", "--stack", STACK], 1);
+    assert.match(again.stdout + again.stderr, /failed verification on this stack before/);
+    assert.match(again.stdout + again.stderr, /canary: the refused release was aborted before it got more traffic; stable \S+ serves/);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const after = await e.rollout();
+    assert.equal(after.abort, true);
+    assert.equal(after.stableRS, st.stableRS);
+    assert.equal(await e.weights(), "stable=100 canary=0");
   });
 });

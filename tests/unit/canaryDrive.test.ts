@@ -5,7 +5,9 @@
 // clock. The real controller drives the same loop in tests/e2e/nodeCanary.test.ts.
 import { strict as assert } from "assert";
 import { driveCanary, pauseIndexOf, stepsTable, type CanaryPlan, type RolloutControl, type RolloutView } from "../../components/gate/canary";
-import { canaryReport } from "../../components/gate/canaryGate";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { answering, canaryReport } from "../../components/gate/canaryGate";
 import { rolloutView } from "../../components/gate/canaryKube";
 import type { SuiteReport } from "../../verification/types";
 
@@ -191,6 +193,17 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
     assert.deepEqual(ro.calls, []);
   });
 
+  it("a drive interrupted after promoting step 1 resumes at step 2 (only the gate promotes, so step 1 was verified)", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    ro.index = 2; // past step 1's pause (index 1): at step 2's setWeight
+    ro.weight = 25;
+    const verified: number[] = [];
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async (n) => (verified.push(n), report("passed")) });
+    assert.equal(out.outcome, "promoted");
+    assert.deepEqual(verified, [2]);
+    assert.deepEqual(out.steps.map((x) => x.verdict), ["promoted before", "passed"]);
+  });
+
   it("the header route's setHeaderRoute step shifts every pause index by one", () => {
     assert.deepEqual([0, 1, 2].map((k) => pauseIndexOf({ leadingSteps: 1 }, k)), [2, 4, 6]);
     assert.deepEqual([0, 1].map((k) => pauseIndexOf({ leadingSteps: 0 }, k)), [1, 3]);
@@ -229,5 +242,18 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
     assert.equal(rolloutView(ro, 8).observed, false, "the Deployment's newer generation is not seen yet");
     assert.equal(rolloutView({ ...ro, status: { ...ro.status, pauseConditions: [{ reason: "BlueGreenPause" }] } }, 7).pausedAtStep, true);
     assert.equal(rolloutView({ ...ro, status: { ...ro.status, pauseConditions: [{ reason: "InconclusiveAnalysis" }] } }, 7).pausedAtStep, false);
+  });
+
+  it("waits for the step's address to answer at all (a real loopback server), and says so when it never does", async () => {
+    const server = http.createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      assert.match(await answering(`http://127.0.0.1:${port}`), /^answers \(HTTP 503 after [\d.]+ s\)$/, "any status counts: the checks judge it");
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    // The same port, closed now: refused until the (short) wait ends.
+    assert.match(await answering(`http://127.0.0.1:${port}`, undefined, 1_200), /^did not answer within 1.2 s \(ECONNREFUSED\); the checks run anyway$/);
   });
 });

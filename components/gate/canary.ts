@@ -148,7 +148,7 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
   }
   if (first.aborted) {
     // An earlier run aborted this template; the caller only gets here when it may be verified again.
-    log("canary: clearing the earlier abort (retry)");
+    log(`${plan.strategy}: clearing the earlier abort of this template (retry): it was opted in to be verified again`);
     await ctl.retry();
     first = await ctl.read();
   }

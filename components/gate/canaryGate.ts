@@ -48,6 +48,7 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
   const leftOut = new Set(step.leftOut);
   // The Deployment checks are said once above and left out of every step's report (not SKIPPED rows).
   const runStep = async (signal?: AbortSignal): Promise<SuiteReport> => {
+    if (step.config.baseUrl) args.log(`${who}: ${target} ${await answering(step.config.baseUrl, signal)}`);
     const r = await suite.runSuite({ ...step.config, checks: withKubeconfig(step.config.checks, args.kubeconfig) }, {
       signal, only: step.only, baselines: args.baselines, log: args.log, onStart: args.onStart,
       onResult: (x) => (leftOut.has(x.name) ? undefined : args.onResult?.(x)),
@@ -58,7 +59,6 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     waitTimeoutMs: stepWaitMs(args.config),
     log: args.log,
     verify: async (n, _weight, signal) => {
-      if (step.config.baseUrl) args.log(`${who}: ${target} ${await answering(step.config.baseUrl, signal)}`);
       args.log(`${who}: verifying ${stepLabel(args.plan, n - 1)} against ${target}${args.plan.verifyBaseUrl ? ` (release.${who}.verifyBaseUrl)` : " (the verification baseUrl: it does not reach only the new version)"}`);
       return runStep(signal);
     },

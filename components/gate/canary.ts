@@ -52,6 +52,8 @@ export interface RolloutControl {
   retry(): Promise<void>;
   /** A pod of this template that will never become ready (crash loop, pull error), said in one line. */
   hopeless?(podHash: string): Promise<string | undefined>;
+  /** Pods the Rollout selects but does not run (the Deployment's own, still draining after the takeover). */
+  leftoverPods?(): Promise<number>;
 }
 
 export interface StepRecord {
@@ -139,6 +141,17 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
     }
   }
 
+  async function waitForLeftovers(): Promise<number> {
+    if (!ctl.leftoverPods) return 0;
+    const deadline = now() + opts.waitTimeoutMs;
+    let n = await ctl.leftoverPods();
+    while (n > 0 && now() < deadline) {
+      await sleep(poll);
+      n = await ctl.leftoverPods();
+    }
+    return n;
+  }
+
   let first: RolloutView;
   try {
     first = await waitUntil("the Argo Rollouts controller to see the new template", (v) => v.observed || v.aborted);
@@ -157,6 +170,10 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
     // stable to compare with), and a template that is stable already needs no promotion.
     try {
       const done = await waitUntil("the Rollout to become Healthy", (v) => v.phase === "Healthy" && v.currentPodHash === v.stableHash);
+      // On the Rollout's first release the Deployment's own pods drain while the controller scales
+      // it down, and a draining pod answers 503 on /health: verify once they are gone.
+      const leftover = await waitForLeftovers();
+      if (leftover > 0) log(`${plan.strategy}: ${leftover} pod(s) of the Deployment still present after ${Math.round(opts.waitTimeoutMs / 1000)} s; verifying anyway`);
       return { outcome: "unchanged", steps, stableHash: done.stableHash, message: `the Rollout runs this template as stable (${done.stableHash}): no step to promote` };
     } catch (e) {
       if (!(e instanceof CanaryStop)) throw e;

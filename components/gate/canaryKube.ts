@@ -70,6 +70,17 @@ export function rolloutControl(args: { namespace: string; rollout: string; kubec
     async retry() {
       await patchStatus([{ op: "add", path: "/status/abort", value: false }], "retrying");
     },
+    async leftoverPods() {
+      try {
+        const ro: Json = await custom.getNamespacedCustomObject(ref);
+        const labels = Object.entries((ro?.spec?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+        if (labels.length === 0) return 0;
+        const list = await access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: [...labels, `!${ROLLOUT_HASH}`].join(",") });
+        return (list.items ?? []).length;
+      } catch {
+        return 0; // best-effort: no pod RBAC leaves the verdict to the checks
+      }
+    },
     async hopeless(podHash: string) {
       try {
         const list = await access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: `${ROLLOUT_HASH}=${podHash}` });

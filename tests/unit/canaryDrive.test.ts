@@ -171,9 +171,13 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
   it("a template that is already stable (the Rollout's first release) has no step: nothing promoted, the caller verifies what serves", async () => {
     const ro = new StandIn(rolloutSteps(PLAN));
     ro.current = ro.stable = "only";
-    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => assert.fail("no step to verify") });
+    const draining = [2, 1, 1, 0];
+    let asked = 0;
+    const ctl = Object.assign(ro, { leftoverPods: async () => draining[Math.min(asked++, draining.length - 1)] });
+    const out = await driveCanary(ctl, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => assert.fail("no step to verify") });
     assert.equal(out.outcome, "unchanged");
     assert.deepEqual(ro.calls, []);
+    assert.equal(asked, 4, "it waits until the Deployment's own pods are gone before the caller verifies");
   });
 
   it("an earlier abort of this template is cleared (retry) before the steps start again", async () => {

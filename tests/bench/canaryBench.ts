@@ -64,8 +64,8 @@ async function main(): Promise<void> {
         await watch.stop();
         const at = (r.stdout + r.stderr).match(/canary aborted at (step \d of \d \(\d+%\))/)?.[1] ?? "?";
         console.log(`  ${`2.2.${i}-${fault}`.padEnd(12)} abort after ${s(abortedAt)} at ${at}; pulumi up ${s(r.ms)}; ${abortedAt !== undefined && abortedAt <= goal ? "within" : "OVER"} the goal`);
-        // Back to the stable release for the next round (needs no steps).
-        e.setTag(`2.2.${i}`);
+        // Back to the stable release (the last one promoted above; needs no steps).
+        e.setTag(`2.2.${ROUNDS}`);
         await e.ws!.must(["up", "--yes", "--stack", STACK]);
         const after = await e.rollout();
         if (after.stableRS !== before.stableRS) throw new Error(`stable moved from ${before.stableRS} to ${after.stableRS} after an abort`);

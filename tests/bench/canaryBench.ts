@@ -64,6 +64,11 @@ async function main(): Promise<void> {
         await watch.stop();
         const at = (r.stdout + r.stderr).match(/canary aborted at (step \d of \d \(\d+%\))/)?.[1] ?? "?";
         console.log(`  ${`2.2.${i}-${fault}`.padEnd(12)} abort after ${s(abortedAt)} at ${at}; pulumi up ${s(r.ms)}; ${abortedAt !== undefined && abortedAt <= goal ? "within" : "OVER"} the goal`);
+        if (abortedAt === undefined || abortedAt > goal) {
+          // Say what the gate said instead (its own lines), so an over-goal figure has its cause next to it.
+          const said = (r.stdout + r.stderr).split("\n").filter((l) => /\[verification\]|error:/.test(l)).slice(-12);
+          console.log(said.map((l) => `      | ${l.trim().slice(0, 240)}`).join("\n"));
+        }
         // Back to the stable release (the last one promoted above; needs no steps).
         e.setTag(`2.2.${ROUNDS}`);
         await e.ws!.must(["up", "--yes", "--stack", STACK]);

@@ -39,8 +39,8 @@ describe("real Pulumi engine: the dev stack with release.strategy canary (render
   it("preview prints the plan: strategy, each step with its checks", async () => {
     const r = await ws.must(["preview", "--diff", "--stack", stack]);
     assert.match(r.stdout, /strategy canary: an Argo Rollout shifts the route's traffic in 2 steps/);
-    assert.match(r.stdout, /step 1: 25% to the new version, watched 120 s; planned checks: health \(health\)/);
-    assert.match(r.stdout, /step 2: 100% to the new version \(final, implied\); planned checks: health \(health\)/);
+    assert.match(r.stdout, /step 1: 25% to the new version, watched 120 s, then checks at the verification baseUrl \(both versions answer\): health \(health\)/);
+    assert.match(r.stdout, /step 2: 100% to the new version \(final, implied\): the gate waits for the Rollout to become Healthy/);
     assert.match(r.stdout, /kubernetes:argoproj.io\/v1alpha1:Rollout/);
   });
 

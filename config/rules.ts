@@ -1,5 +1,6 @@
 // Cross-field rules, all in one place. Each takes the sections that parsed on their own, so a
 // broken section does not hide the problems of the others: the user sees every problem at once.
+import { DEPLOYMENT_CHECK_TYPES } from "./sections/release";
 import type { ZodIssue } from "zod";
 import { quantityValue } from "./sections/common";
 import { RESERVED_ENV, SECRET_ENV_NAME } from "./sections/app";
@@ -110,7 +111,7 @@ function releaseRules({ release, verification, autoscaling }: Parts): ZodIssue[]
   if (strategy === "rolling") return out;
   if (verification?.enabled === false) {
     out.push(issue(["release", "strategy"], `"${strategy}" needs the verification gate: promotion is the gate's (verification.enabled is false)`));
-  } else if (verification?.checks !== undefined && verification.checks.every((c) => c?.type === "rollout" || c?.type === "rollback")) {
+  } else if (verification?.checks !== undefined && verification.checks.every((c) => DEPLOYMENT_CHECK_TYPES.has(String(c?.type)))) {
     const why = verification.checks.length === 0 ? "verification.checks is empty" : "rollout and rollback checks judge the Deployment, whose pods the Rollout runs: none of them verifies the new version at a step";
     out.push(issue(["release", "strategy"], `"${strategy}" needs a gate with checks of the new version: promotion is the gate's (${why})`));
   }

@@ -10,7 +10,8 @@ const positiveSeconds = (max: number = LIMITS.seconds) => finite().positive("mus
 const nonNegativeSeconds = finite().min(0, "must be >= 0").max(LIMITS.seconds, `must be <= ${LIMITS.seconds}`);
 const boundedInt = (min: number, max: number) => finite().int("must be an integer").min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
 const rate = finite().min(0, "must be >= 0").max(1, "must be <= 1");
-const httpUrl = z
+/** An absolute http(s) URL (also the release section's verifyBaseUrl). */
+export const httpUrl = z
   .string()
   .url("must be a valid URL")
   .refine((u) => /^https?:\/\//i.test(u), "must use http or https");

@@ -6,6 +6,7 @@
 // pure over a RolloutControl (canaryKube.ts talks to the API server; tests/unit/canaryDrive.test.ts
 // drives it with a scripted stand-in, tests/e2e/canaryGate.test.ts with the real controller).
 import type { SuiteReport } from "../../verification/types";
+import { cell } from "./logic";
 
 export interface CanaryStepPlan {
   setWeight: number;
@@ -273,7 +274,6 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
 
 /** The per-step table of a canary run, for the error and the log. */
 export function stepsTable(steps: StepRecord[]): string {
-  const cell = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + "…" : s.padEnd(w));
   const rows = steps.map((s) => `  ${cell(String(s.step), 5)} ${cell(`${s.weight}%`, 7)} ${cell(s.observedWeight === undefined ? "-" : `${s.observedWeight}%`, 9)} ${cell(s.verdict.toUpperCase(), 12)} ${s.failed.join(", ")}`);
   return [`  ${cell("STEP", 5)} ${cell("WEIGHT", 7)} ${cell("OBSERVED", 9)} ${cell("VERDICT", 12)} FAILED`, ...rows].join("\n");
 }

@@ -2,6 +2,7 @@
 // module supplies what it runs at each step, the suite against the new version. The rollout and
 // rollback checks are left out of the steps (they judge the Deployment, whose pods the Rollout
 // runs; the Rollout's own progress is what the loop waits for, and an abort is the rollback).
+import { DEPLOYMENT_CHECK_TYPES } from "../../config/sections/release";
 import type { VerificationConfig } from "../../verification/schema";
 import type { CheckResult, PerformanceBaseline, SuiteReport } from "../../verification/types";
 import { driveCanary, stepLabel, stepsTable, type CanaryOutcome, type CanaryPlan, type RolloutControl } from "./canary";
@@ -9,8 +10,6 @@ import type { GateInputs } from "./impl";
 import { failureTable, summarize, type GateSummary } from "./logic";
 import { nextFailedImages, type ReleaseRecord, type VerifiedRelease } from "./release";
 
-/** Check types that judge the Deployment, not the new version: not run at the steps. */
-export const DEPLOYMENT_CHECK_TYPES = new Set(["rollout", "rollback"]);
 
 export interface CanaryGateArgs {
   config: VerificationConfig;

@@ -121,7 +121,8 @@ export function summarize(
   };
 }
 
-function cell(text: string, width: number): string {
+/** A fixed-width table cell: whitespace flattened, cut with an ellipsis. */
+export function cell(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
   const cut = flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
   return cut.padEnd(width);

@@ -2,7 +2,7 @@
 // each step and the checks planned at each step, as lines on the gate's `releasePlan` input. Pure.
 // For canary the gate runs these checks at each step and promotes or aborts
 // (components/gate/canary.ts); blueGreen's promotion by the gate is not built yet.
-import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
+import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, DEPLOYMENT_CHECK_TYPES, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
 import { previewServiceName } from "./releaseSpecs";
 
 export interface PlannedCheck {
@@ -32,19 +32,18 @@ export function buildReleasePlan(r: ReleaseConfig, ctx: ReleasePlanContext): str
   const lines: string[] = [];
   if (r.strategy === "canary") {
     const steps = canaryStepsOf(r);
-    // The same split as the gate's (components/gate/canaryGate.ts DEPLOYMENT_CHECK_TYPES).
-    const atSteps = ctx.checks.filter((c) => c.type !== "rollout" && c.type !== "rollback");
+    const atSteps = ctx.checks.filter((c) => !DEPLOYMENT_CHECK_TYPES.has(c.type));
     const stepChecks = atSteps.length > 0 ? atSteps.map(plannedCheckLabel).join(", ") : "none";
     const where = r.canary?.verifyBaseUrl ? `at ${new URL(r.canary.verifyBaseUrl).host} (canary.verifyBaseUrl)` : "at the verification baseUrl (both versions answer)";
     lines.push(`strategy canary: an Argo Rollout shifts the route's traffic in ${steps.length + (steps[steps.length - 1].setWeight === 100 ? 0 : 1)} steps; the gate verifies each step and promotes, or aborts (all traffic back to stable)`);
     if (r.canary?.headerRoute) lines.push(`header route: requests with header ${r.canary.headerRoute.name} reach the new version at every step`);
     steps.forEach((s, i) => lines.push(`step ${i + 1}: ${s.setWeight}% to the new version, watched ${s.pauseSeconds} s, then checks ${where}: ${stepChecks}`));
     if (steps[steps.length - 1].setWeight !== 100) lines.push(`step ${steps.length + 1}: 100% to the new version (final, implied): the gate waits for the Rollout to become Healthy`);
-    const deploymentChecks = ctx.checks.filter((c) => c.type === "rollout" || c.type === "rollback");
+    const deploymentChecks = ctx.checks.filter((c) => DEPLOYMENT_CHECK_TYPES.has(c.type));
     if (deploymentChecks.length > 0) lines.push(`not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): ${deploymentChecks.map(plannedCheckLabel).join(", ")}`);
   } else {
     const preview = previewServiceName(r, ctx.appName);
-    const atPreview = ctx.checks.filter((c) => c.type !== "rollout" && c.type !== "rollback");
+    const atPreview = ctx.checks.filter((c) => !DEPLOYMENT_CHECK_TYPES.has(c.type));
     const where = r.blueGreen?.verifyBaseUrl ? `at ${new URL(r.blueGreen.verifyBaseUrl).host} (blueGreen.verifyBaseUrl)` : "at the verification baseUrl (the ACTIVE version answers there)";
     lines.push(`strategy blueGreen: the new version starts behind Service ${preview}; Service ${ctx.serviceName} switches only when the gate promotes it, or never (abort)`);
     lines.push(`step 1: preview, 0% of users (Service ${preview}), watched ${r.blueGreen?.pauseSeconds ?? BLUE_GREEN_DEFAULT_PAUSE_SECONDS} s, then checks ${where}: ${atPreview.length > 0 ? atPreview.map(plannedCheckLabel).join(", ") : "none"}`);

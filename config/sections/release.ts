@@ -5,12 +5,11 @@
 // For canary the gate drives the promotion step by step (components/gate/canary.ts); blueGreen
 // is declared but not yet promoted by the gate (README "Release strategies").
 import { z } from "zod";
+import { httpUrl } from "../../verification/schema";
 import { dnsLabel } from "./common";
 
-const httpUrlSchema = z
-  .string()
-  .url("must be a valid URL")
-  .refine((u) => /^https?:\/\//i.test(u), "must use http or https");
+/** Check types that judge the Deployment: under a Rollout they are not run at a step (the gate waits for the Rollout instead). */
+export const DEPLOYMENT_CHECK_TYPES: ReadonlySet<string> = new Set(["rollout", "rollback"]);
 
 export const BLUE_GREEN_DEFAULT_PAUSE_SECONDS = 30;
 
@@ -78,7 +77,7 @@ export const releaseSchema = z
          * address, or a host routed there). Default: the verification baseUrl, which serves the
          * weighted mix of both versions.
          */
-        verifyBaseUrl: httpUrlSchema.optional(),
+        verifyBaseUrl: httpUrl.optional(),
       })
       .strict()
       .optional(),
@@ -89,7 +88,7 @@ export const releaseSchema = z
         /** How long the gate watches the preview (its checks run meanwhile) before the switch. Default 30. */
         pauseSeconds: int(1, 3600).optional(),
         /** Where the gate's checks reach the preview (the preview Service, in-cluster or forwarded). Default: the verification baseUrl (the active version!). */
-        verifyBaseUrl: httpUrlSchema.optional(),
+        verifyBaseUrl: httpUrl.optional(),
       })
       .strict()
       .optional(),

@@ -15,7 +15,8 @@ import { controllerMissing, startController, stopController } from "./rolloutsCo
 export const STACK = "e2e";
 export const NS = "acv2-e2e";
 export const APP = "agent-cellphone-v2";
-export const HASH = "rollouts-pod-template-hash";
+export { ROLLOUT_HASH as HASH } from "../../components/gate/canaryKube";
+import { ROLLOUT_HASH as HASH } from "../../components/gate/canaryKube";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;

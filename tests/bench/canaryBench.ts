@@ -82,7 +82,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  // The relays' and API clients' keep-alive sockets would hold the process open after teardown (seen).
+  .finally(() => process.exit());

@@ -11,7 +11,7 @@ import type { CustomObjectsApi, KubernetesObject, KubernetesObjectApi } from "@k
 import { releaseSchema } from "../../config/sections/release";
 import { resolveGatewayOptions } from "../../components/specs/gatewayOptions";
 import { buildDestinationRule, buildVirtualService } from "../../components/specs/gatewaySpecs";
-import { CANARY_SUBSET, STABLE_SUBSET, buildRollout } from "../../components/specs/releaseSpecs";
+import { CANARY_SUBSET, STABLE_SUBSET, buildCanaryService, buildRollout } from "../../components/specs/releaseSpecs";
 import { k8sClient } from "../../verification/k8s";
 import { appDeployment, clusterOrSkip, deleteNamespace, freshNamespace, setImage, waitFor, type Cluster } from "./cluster";
 import { controllerMissing, startController, stopController } from "./rolloutsController";
@@ -60,13 +60,16 @@ describe("Argo Rollouts controller against the loopback control plane (e2e)", fu
     const release = releaseSchema.parse({ strategy: "canary", canary: { steps: [{ setWeight: 20 }] } });
     const gw = resolveGatewayOptions({ appName: NAME, host: "ro.acv2.test", servicePort: 80, tls: { issuer: "self-signed" } });
     const target = { namespace: ns!, serviceName: NAME, subsets: { stable: STABLE_SUBSET, canary: CANARY_SUBSET } };
-    const rollout = buildRollout(release, {
+    const releaseTarget = {
       appName: NAME, namespace: ns!, deploymentName: NAME, serviceName: NAME, selectorLabels: labels, labels,
       replicas: 2, revisionHistoryLimit: 5, virtualServiceName: gw.names.virtualService, destinationRuleName: gw.names.destinationRule,
       metricsJob: NAME, errorRateRatio: 0.05,
-    });
+    };
+    const rollout = buildRollout(release, releaseTarget);
+    // The Rollout names a canary Service (the gate's per-step address): the controller refuses it while it is missing.
+    const canaryService = buildCanaryService(releaseTarget);
     const service = { apiVersion: "v1", kind: "Service", metadata: { name: NAME, namespace: ns }, spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: 8080 }] } };
-    const objects = [appDeployment({ namespace: ns!, name: NAME, image: "registry.example/acv2:1.0.0" }), service, buildVirtualService(gw, target), buildDestinationRule(gw, target), rollout];
+    const objects = [appDeployment({ namespace: ns!, name: NAME, image: "registry.example/acv2:1.0.0" }), service, buildVirtualService(gw, target), buildDestinationRule(gw, target), canaryService, rollout];
     for (const o of objects) await objectsApi.create(o as KubernetesObject);
 
     const t0 = Date.now();

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Deployment } from "@kubernetes/client-node";
+import YAML from "yaml";
 import { k8sClient } from "../../verification/k8s";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -160,4 +161,31 @@ export async function waitFor(what: string, timeoutMs: number, probe: () => Prom
 export async function deleteNamespace(c: Cluster | undefined, name: string | undefined): Promise<void> {
   if (!c || !name) return;
   await c.core.deleteNamespace({ name }).catch(() => undefined);
+}
+
+/**
+ * Copies the committed stack file into a test workspace and removes what an earlier, killed run
+ * left in the namespace the stack names. The stacks use fixed namespaces; objects another Pulumi
+ * stack applied there keep their field managers, and the next stack's server-side apply then
+ * conflicts with them (a killed CI run once failed the next one this way). Returns the namespace.
+ */
+export async function placeStack(c: Cluster, wsDir: string, stack: string): Promise<string> {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  fs.copyFileSync(file, path.join(wsDir, `Pulumi.${stack}.yaml`));
+  const ns = (YAML.parse(fs.readFileSync(file, "utf8"))?.config?.["agent-cellphone-v2:app"] ?? {}).namespace;
+  if (typeof ns !== "string" || ns === "") throw new Error(`Pulumi.${stack}.yaml: agent-cellphone-v2:app.namespace is not set`);
+  const exists = async (): Promise<boolean> =>
+    c.core.readNamespace({ name: ns }).then(
+      () => true,
+      (err: { code?: number }) => {
+        if (err.code === 404) return false;
+        throw err;
+      },
+    );
+  if (!(await exists())) return ns;
+  const t0 = Date.now();
+  await c.core.deleteNamespace({ name: ns }).catch(() => undefined);
+  await waitFor(`leftover namespace ${ns} deleted`, 180_000, async () => !(await exists()), 1000);
+  console.log(`      removed namespace ${ns} left by an earlier run (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return ns;
 }

@@ -9,13 +9,12 @@
 // ClusterIP Service, and the TLS check a local server with a test CA (trusted by the process).
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { makeTestCerts, type TestCerts } from "../fixtures/certs";
 import { serveHttp, serveTls, type TestServer } from "../fixtures/certsServer";
 import { committedStacks, E2E_SKIPPED_STACKS, localVerification, maxP95, slowBlocks } from "../fixtures/committedStacks";
 import { ensurePrometheus, PROM_URL } from "../fixtures/prometheus";
 import { pulumiBinDir, Workspace } from "../integration/engine";
-import { ROOT } from "./cluster";
+import { placeStack } from "./cluster";
 import { nodeOrSkip, stopNodeIfStarted, type Node } from "./node";
 import { imagesMissingReason, onNode, pollLine, pushReleases, serviceAddress, serviceRelay, startPoller, stopRegistryIfStarted, type NodeImages, type Relay } from "./nodeRelease";
 
@@ -59,13 +58,13 @@ for (const { stack, config: committed } of committedStacks()) {
       }
       n = await nodeOrSkip(this);
       images = pushReleases(["2.0.0"]);
+      ws = new Workspace(`node-${stack}`);
+      await placeStack(n.cluster, ws.dir, stack);
       relay = await serviceRelay(n.cluster, ns, APP);
       certs = makeTestCerts();
       tls = await serveTls(certs.valid);
       redirect = await serveHttp(301, tls.url);
       ensurePrometheus(new URL(relay.url).host);
-      ws = new Workspace(`node-${stack}`);
-      fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(ws.dir, `Pulumi.${stack}.yaml`));
       ws.env.KUBECONFIG = n.cluster.kubeconfig;
       ws.env.NODE_EXTRA_CA_CERTS = certs.caFile;
       ws.editStack(stack, (cfg) => {

@@ -2,12 +2,10 @@
 // controller, the app image in the loopback registry, a copy of Pulumi.e2e.yaml mapped onto the
 // node (nodeRelease.ts onNode) with a `release` section, loopback relays to the app Service and to
 // the Service that reaches the new version, and readers of the Rollout, the route and the pods.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { CustomObjectsApi, V1Pod } from "@kubernetes/client-node";
 import { pulumiBinDir, Workspace } from "../integration/engine";
 import { k8sClient } from "../../verification/k8s";
-import { ROOT } from "./cluster";
+import { placeStack } from "./cluster";
 import { ensureNode, nodeMissingReason, stopNodeIfStarted, type Node } from "./node";
 import { imagesMissingReason, onNode, pushReleases, serviceRelay, stopRegistryIfStarted, type NodeImages, type Relay } from "./nodeRelease";
 import { controllerMissing, startController, stopController } from "./rolloutsController";
@@ -49,11 +47,11 @@ export class ProgressiveNode {
     console.log(`      Argo Rollouts controller healthy in ${(ctl.ms / 1000).toFixed(1)} s`);
     this.custom = this.n.cluster.kc.makeApiClient(k8sClient().CustomObjectsApi);
     this.images = pushReleases(["2.0.0", "2.1.0"]);
+    const ws = (this.ws = new Workspace(`node-${label}`));
+    await placeStack(this.n.cluster, ws.dir, STACK);
     const app = await serviceRelay(this.n.cluster, NS, APP);
     const next = await serviceRelay(this.n.cluster, NS, newVersionService);
     this.relays.push(app, next);
-    const ws = (this.ws = new Workspace(`node-${label}`));
-    fs.copyFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), path.join(ws.dir, `Pulumi.${STACK}.yaml`));
     ws.env.KUBECONFIG = this.n.cluster.kubeconfig;
     ws.editStack(STACK, (cfg) => {
       onNode(cfg, this.images!.repository);

@@ -7,11 +7,9 @@
 // toleration; verification.baseUrl: a loopback relay to the Service). No Istio data plane and no
 // cluster DNS here: HTTP goes through the ClusterIP Service, not the Gateway's host.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { V1Deployment } from "@kubernetes/client-node";
 import { pulumiBinDir, Workspace } from "../integration/engine";
-import { ROOT } from "./cluster";
+import { placeStack } from "./cluster";
 import { nodeOrSkip, stopNodeIfStarted, type Node } from "./node";
 import { imagesMissingReason, onNode, pollLine, pushReleases, serviceAddress, serviceRelay, startPoller, stopRegistryIfStarted, watchRelease, type NodeImages, type Relay } from "./nodeRelease";
 
@@ -73,9 +71,9 @@ describe("e2e on the real node: Pulumi.e2e.yaml through pulumi up with real rele
     n = await nodeOrSkip(this);
     images = pushReleases(["2.0.0", "2.1.0"]);
     console.log(`      app image, 2 versions x 7 variants built and pushed: ${images.buildMs} ms`);
-    relay = await serviceRelay(n.cluster, NS, APP);
     ws = new Workspace("node-e2e");
-    fs.copyFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), path.join(ws.dir, `Pulumi.${STACK}.yaml`));
+    await placeStack(n.cluster, ws.dir, STACK);
+    relay = await serviceRelay(n.cluster, NS, APP);
     ws.env.KUBECONFIG = n.cluster.kubeconfig;
     ws.editStack(STACK, (cfg) => {
       onNode(cfg, images!.repository);

@@ -1,11 +1,9 @@
 // A committed stack file in a fresh Pulumi workspace on the loopback control plane, with the
 // fixture service as the app's stand-in: the set-up of the e2e suites that run `pulumi up`.
 // Skips the suite, printing why, when the Pulumi CLI and plugins or the control plane are not built.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 import { pulumiBinDir, Workspace } from "../integration/engine";
-import { clusterOrSkip, ROOT, type Cluster } from "./cluster";
+import { clusterOrSkip, placeStack, type Cluster } from "./cluster";
 
 export interface StackWorkspace {
   c: Cluster;
@@ -28,7 +26,7 @@ export async function stackWorkspaceOrSkip(ctx: Mocha.Context, stack: string, na
   const c = await clusterOrSkip(ctx);
   const fixture = await startFixture();
   const ws = new Workspace(name);
-  fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(ws.dir, `Pulumi.${stack}.yaml`));
+  await placeStack(c, ws.dir, stack);
   ws.env.KUBECONFIG = c.kubeconfig;
   return { c, ws, fixture };
 }

@@ -4,7 +4,7 @@
 // opt-in, and a Deployment changed behind the update's back fails the rollout check saying how
 // to proceed (point 4); the checks use the provider's kubeconfig context (point 6).
 import { strict as assert } from "assert";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DynamicHost, initFailure } from "../fixtures/dynamicHost";
@@ -113,9 +113,12 @@ describe("verification gate: release semantics (serialized provider, recorded-AP
 
   describe("same cluster as the Kubernetes provider (point 6)", () => {
     /** A kubeconfig whose CURRENT context is a dead server and whose `stand-in` context is the API. */
+    const made: string[] = [];
+    after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
     function twoContexts(): string {
       const text = readFileSync(rel.api.kubeconfigPath, "utf8");
-      const file = path.join(mkdtempSync(path.join(tmpdir(), "acv2-ctx-")), "kubeconfig");
+      made.push(mkdtempSync(path.join(tmpdir(), "acv2-ctx-")));
+      const file = path.join(made[made.length - 1], "kubeconfig");
       const dead = text.replace(/https:\/\/127\.0\.0\.1:\d+/, "https://127.0.0.1:1").replace(/(name|cluster|current-context): recorded-api/g, "$1: dead");
       const cluster = (t: string) => t.slice(t.indexOf("- name:"), t.indexOf("users:"));
       const merged = dead

@@ -2,7 +2,7 @@
 // prometheus-pushgateway, started here on loopback): the counter keeps counting across pushes.
 import { strict as assert } from "assert";
 import { spawn, type ChildProcess } from "child_process";
-import { mkdtempSync } from "fs";
+import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { pushDeploymentMetrics, readCounter } from "../../components/gate/pushgateway";
@@ -21,9 +21,11 @@ function report(status: SuiteReport["status"]): SuiteReport {
 describe("deployment metrics to a real Pushgateway", function () {
   this.timeout(30_000);
   let gw: ChildProcess;
+  let dir: string | undefined;
 
   before(async () => {
-    gw = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${PORT}`, `--persistence.file=${path.join(mkdtempSync(path.join(tmpdir(), "acv2-pgw-")), "p")}`], { stdio: "ignore" });
+    dir = mkdtempSync(path.join(tmpdir(), "acv2-pgw-"));
+    gw = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${PORT}`, `--persistence.file=${path.join(dir, "p")}`], { stdio: "ignore" });
     gw.on("error", (e) => assert.fail(`prometheus-pushgateway could not start (${e.message}); .ci/run installs it`));
     for (let i = 0; i < 100; i++) {
       const ok = await fetch(`${URL}/-/ready`).then((r) => r.ok, () => false);
@@ -32,7 +34,10 @@ describe("deployment metrics to a real Pushgateway", function () {
     }
     assert.fail("Pushgateway did not become ready");
   });
-  after(() => gw?.kill());
+  after(() => {
+    gw?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it("reads our counter line and ignores other groups", () => {
     const text = [

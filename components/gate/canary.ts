@@ -55,6 +55,8 @@ export interface RolloutControl {
   hopeless?(podHash: string): Promise<string | undefined>;
   /** Pods the Rollout selects but does not run (the Deployment's own, still draining after the takeover). */
   leftoverPods?(): Promise<number>;
+  /** The canary (or preview) Service the Rollout names, and the pod-template hash its selector carries. */
+  versionService?(): Promise<{ name: string; hash?: string } | undefined>;
 }
 
 export interface StepRecord {
@@ -142,6 +144,32 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
     }
   }
 
+  /**
+   * Undefined once step k is really on the new version, else why not (after up to 30 s): the
+   * Rollout's desired template is not its stable one, the Service the checks go through (canary or
+   * preview) selects the new pod-template hash, and the canary weight the controller reports is the
+   * step's. Checks made otherwise would judge the stable version (a failing canary was once
+   * promoted after an abort, the controller reporting 0 % at both steps).
+   */
+  async function notOnNewVersion(k: number): Promise<string | undefined> {
+    const deadline = now() + 30_000;
+    for (;;) {
+      const v = await ctl.read();
+      const svc = ctl.versionService ? await ctl.versionService() : undefined;
+      const why =
+        !v.currentPodHash || v.currentPodHash === v.stableHash
+          ? `the Rollout's desired pod-template hash (${v.currentPodHash ?? "none"}) is its stable one: there is no new version at this step`
+          : svc && svc.hash !== v.currentPodHash
+            ? `the ${svc.name} Service selects ${svc.hash ? `pod-template hash ${svc.hash}` : "no version"}, not the new version ${v.currentPodHash}: checks through it would judge another version`
+            : plan.strategy === "canary" && v.canaryWeight !== undefined && v.canaryWeight !== plan.steps[k].setWeight
+              ? `the controller reports a canary weight of ${v.canaryWeight}%, not the step's ${plan.steps[k].setWeight}%`
+              : undefined;
+      if (!why) return undefined;
+      if (now() >= deadline) return why;
+      await sleep(poll);
+    }
+  }
+
   async function waitForLeftovers(): Promise<number> {
     if (!ctl.leftoverPods) return 0;
     const deadline = now() + opts.waitTimeoutMs;
@@ -204,6 +232,13 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
       rec.verdict = "failed";
       rec.failed = [e.message];
       return abortWith(k, e.message, undefined);
+    }
+    const wrong = await notOnNewVersion(k);
+    if (wrong) {
+      rec.waitedMs = now() - t0;
+      rec.verdict = "failed";
+      rec.failed = [wrong];
+      return abortWith(k, wrong, undefined);
     }
     rec.waitedMs = now() - t0;
     log(`${plan.strategy}: ${label} reached in ${(rec.waitedMs / 1000).toFixed(1)} s; verifying while it is watched for ${plan.steps[k].pauseSeconds} s`);

@@ -70,6 +70,13 @@ export function rolloutControl(args: { namespace: string; rollout: string; kubec
     async retry() {
       await patchStatus([{ op: "add", path: "/status/abort", value: false }], "retrying");
     },
+    async versionService() {
+      const ro: Json = await custom.getNamespacedCustomObject(ref).catch((e) => fail(e, "reading"));
+      const name: string | undefined = ro?.spec?.strategy?.canary?.canaryService ?? ro?.spec?.strategy?.blueGreen?.previewService;
+      if (!name) return undefined;
+      const svc = await access.core().readNamespacedService({ namespace: args.namespace, name }).catch((e) => fail(e, `reading the version Service of`));
+      return { name, hash: svc.spec?.selector?.[ROLLOUT_HASH] };
+    },
     async leftoverPods() {
       try {
         const ro: Json = await custom.getNamespacedCustomObject(ref);

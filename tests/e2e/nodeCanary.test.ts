@@ -115,4 +115,20 @@ describe("e2e on the real node: a canary release promoted step by step by the ga
     assert.equal(after.stableRS, st.stableRS);
     assert.equal(await e.weights(), "stable=100 canary=0");
   });
+
+  it("after an abort and a return to the stable image, a new failing release is still verified on its own pods and aborted (bench:canary once promoted one)", async () => {
+    e.setTag("2.1.0");
+    await e.ws!.must(["up", "--yes", "--stack", STACK]);
+    const before = await e.rollout();
+    e.setTag("2.0.0-503");
+    const r = await e.ws!.must(["up", "--yes", "--stack", STACK], 1);
+    const text = r.stdout + r.stderr;
+    console.log(`      2.0.0-503 after abort and return: pulumi up ${r.ms} ms; ${(text.match(/canary aborted at [^;]*/) ?? ["(no abort line)"])[0]}`);
+    const table = text.split("\n").findIndex((l) => /STEP\s+WEIGHT\s+OBSERVED/.test(l));
+    if (table >= 0) console.log(text.split("\n").slice(table, table + 3).map((l) => `      | ${l.trim()}`).join("\n"));
+    assert.match(text, /canary aborted at step [12] of 2/);
+    const st = await e.rollout();
+    assert.equal(st.abort, true);
+    assert.equal(st.stableRS, before.stableRS, "not promoted");
+  });
 });

@@ -208,6 +208,46 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
     assert.deepEqual(out.steps.map((x) => x.verdict), ["promoted before", "passed"]);
   });
 
+  it("a step whose canary Service still selects another version is aborted, never verified through it", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    const c = clock();
+    const ctl = Object.assign(ro, { versionService: async () => ({ name: "acv2-canary", hash: "old" }) });
+    let verified = 0;
+    const out = await driveCanary(ctl, PLAN, { ...c, waitTimeoutMs: 60_000, verify: async () => (verified++, report("passed")) });
+    assert.equal(out.outcome, "aborted");
+    assert.equal(verified, 0);
+    assert.match(out.message, /the acv2-canary Service selects pod-template hash old, not the new version new: checks through it would judge another version/);
+    // A Service the controller points at the new pods a little late is waited for.
+    const late = new StandIn(rolloutSteps(PLAN));
+    let asks = 0;
+    Object.assign(late, { versionService: async () => ({ name: "acv2-canary", hash: asks++ < 3 ? "old" : "new" }) });
+    assert.equal((await driveCanary(late, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("passed") })).outcome, "promoted");
+  });
+
+  it("a step the controller reports at another weight, or whose desired template is the stable one, is aborted, never verified", async () => {
+    // What bench:canary once saw before a failing canary was promoted: 0 % reported at both steps.
+    const zero = new StandIn(rolloutSteps(PLAN));
+    const read = zero.read.bind(zero);
+    zero.read = async () => ({ ...(await read()), canaryWeight: 0 });
+    let verified = 0;
+    const out = await driveCanary(zero, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => (verified++, report("passed")) });
+    assert.equal(out.outcome, "aborted");
+    assert.equal(verified, 0);
+    assert.match(out.message, /step 1 of 2 \(25%\): the controller reports a canary weight of 0%, not the step's 25%/);
+    assert.deepEqual(zero.calls, ["abort@1"]);
+    // A step paused while the desired template is the stable one has nothing new to verify.
+    const same = new StandIn(rolloutSteps(PLAN));
+    const readSame = same.read.bind(same);
+    let n = 0;
+    same.read = async () => {
+      const v = await readSame();
+      return n++ < 2 ? v : { ...v, stableHash: v.currentPodHash };
+    };
+    const out2 = await driveCanary(same, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => (verified++, report("passed")) });
+    assert.equal(verified, 0);
+    assert.match(out2.message, /desired pod-template hash \(new\) is its stable one/);
+  });
+
   it("the header route's setHeaderRoute step shifts every pause index by one", () => {
     assert.deepEqual([0, 1, 2].map((k) => pauseIndexOf({ leadingSteps: 1 }, k)), [2, 4, 6]);
     assert.deepEqual([0, 1].map((k) => pauseIndexOf({ leadingSteps: 0 }, k)), [1, 3]);

@@ -36,6 +36,13 @@ export class ProgressiveRelease extends pulumi.ComponentResource {
       metadata: objects.apply((o) => o[which]!.metadata),
       spec: objects.apply((o) => o[which]!.spec),
     }, child)];
+    if (release.strategy === "abTest") {
+      // abTest compares the cohort with stable: a Service the controller narrows to stable's pods.
+      preview.push(new k8s.core.v1.Service(`${name}-stable`, {
+        metadata: objects.apply((o) => o.stableService!.metadata),
+        spec: objects.apply((o) => o.stableService!.spec),
+      }, child));
+    }
     const templates = buildReleaseObjects(release, { ...rest, namespace: "", deploymentName: "", serviceName: "" }).analysisTemplates;
     templates.forEach((t, i) => {
       const obj = objects.apply((o) => o.analysisTemplates[i]);

@@ -3,7 +3,7 @@
 // entry) whose lines name `agent-cellphone-v2:<key.path>` and the rule,
 // never a value. Secret keys become secret Outputs here and nowhere else.
 import * as pulumi from "@pulumi/pulumi";
-import { ZodDefault, ZodObject, ZodOptional, type ZodIssue, type ZodTypeAny } from "zod";
+import { ZodDefault, ZodEffects, ZodObject, ZodOptional, type ZodIssue, type ZodTypeAny } from "zod";
 import { ConfigError, formatIssues } from "./errors";
 import { crossFieldIssues, type Parts } from "./rules";
 import {
@@ -118,7 +118,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
 /** The fields of a broken object section that parse on their own, so cross-field rules still see them. */
 function validFields(schema: ZodTypeAny, value: unknown): Record<string, unknown> | undefined {
   let inner: ZodTypeAny = schema;
-  while (inner instanceof ZodDefault || inner instanceof ZodOptional) inner = inner._def.innerType;
+  while (inner instanceof ZodDefault || inner instanceof ZodOptional || inner instanceof ZodEffects) inner = inner instanceof ZodEffects ? inner._def.schema : inner._def.innerType;
   if (!(inner instanceof ZodObject) || !value || typeof value !== "object") return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, field] of Object.entries(inner.shape as Record<string, ZodTypeAny>)) {

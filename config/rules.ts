@@ -99,7 +99,7 @@ function gatewayRules({ gateway }: Parts, ctx: RuleContext): ZodIssue[] {
 }
 
 /**
- * canary and blueGreen hand promotion to the gate, so the gate must run and check something;
+ * canary, blueGreen and abTest hand promotion to the gate, so the gate must run and check something;
  * each strategy's own block only applies to that strategy; the HPA still targets the Deployment.
  */
 function releaseRules({ release, verification, autoscaling }: Parts): ZodIssue[] {
@@ -108,6 +108,7 @@ function releaseRules({ release, verification, autoscaling }: Parts): ZodIssue[]
   const out: ZodIssue[] = [];
   if (release.canary && strategy !== "canary") out.push(issue(["release", "canary"], `only applies when release.strategy is "canary" (it is "${strategy}")`));
   if (release.blueGreen && strategy !== "blueGreen") out.push(issue(["release", "blueGreen"], `only applies when release.strategy is "blueGreen" (it is "${strategy}")`));
+  if (release.abTest && strategy !== "abTest") out.push(issue(["release", "abTest"], `only applies when release.strategy is "abTest" (it is "${strategy}")`));
   if (strategy === "rolling") return out;
   if (verification?.enabled === false) {
     out.push(issue(["release", "strategy"], `"${strategy}" needs the verification gate: promotion is the gate's (verification.enabled is false)`));

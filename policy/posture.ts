@@ -156,7 +156,9 @@ function rolloutRules(m: Manifest, add: Add): void {
   const bg = strategy.blueGreen;
   if (bg && bg.autoPromotionEnabled !== false) add("rollout-gate-promotion", "strategy.blueGreen.autoPromotionEnabled must be false: promotion is the gate's");
   if (bg?.autoPromotionSeconds !== undefined) add("rollout-gate-promotion", "strategy.blueGreen.autoPromotionSeconds must be unset: promotion is the gate's");
-  (strategy.canary?.steps ?? []).forEach((step: Any, i: number) => {
+  const steps: Any[] | undefined = strategy.canary?.steps;
+  if (strategy.canary && !(steps ?? []).some((s: Any) => s?.pause)) add("rollout-gate-promotion", "strategy.canary.steps must include a pause: without one the controller promotes to 100% on its own");
+  (steps ?? []).forEach((step: Any, i: number) => {
     if (step?.pause?.duration !== undefined) add("rollout-gate-promotion", `strategy.canary.steps[${i}].pause.duration must be unset: promotion is the gate's`);
   });
 }

@@ -14,8 +14,8 @@ export interface CanaryStepPlan {
 }
 
 export interface CanaryPlan {
-  /** canary: weighted steps; blueGreen: one step, the preview (weight 0), then the switch. */
-  strategy: "canary" | "blueGreen";
+  /** canary: weighted steps; blueGreen: one step, the preview (weight 0), then the switch; abTest: one step, the cohort (weight 0), then 100 %. */
+  strategy: "canary" | "blueGreen" | "abTest";
   /** Rollout name (in the gate's target namespace). */
   rollout: string;
   steps: CanaryStepPlan[];
@@ -23,6 +23,8 @@ export interface CanaryPlan {
   leadingSteps: number;
   /** Where the per-step checks go; default the verification baseUrl. */
   verifyBaseUrl?: string;
+  /** abTest: who the cohort is, and how its answers are compared with stable's while it runs. */
+  cohort?: { label: string; stableBaseUrl?: string; maxErrorRatioIncrease: number };
 }
 
 /** What the loop reads of the Rollout. */
@@ -104,8 +106,10 @@ export function pauseIndexOf(plan: Pick<CanaryPlan, "leadingSteps">, k: number):
 export class CanaryStop extends Error {}
 
 /** How the report and the log name step k. */
-export function stepLabel(plan: Pick<CanaryPlan, "strategy" | "steps">, k: number): string {
-  return plan.strategy === "blueGreen" ? "the preview (0% of users)" : `step ${k + 1} of ${plan.steps.length} (${plan.steps[k].setWeight}%)`;
+export function stepLabel(plan: Pick<CanaryPlan, "strategy" | "steps" | "cohort">, k: number): string {
+  if (plan.strategy === "blueGreen") return "the preview (0% of users)";
+  if (plan.strategy === "abTest") return `the A/B cohort (${plan.cohort?.label ?? "cohort"}; 0% of other users)`;
+  return `step ${k + 1} of ${plan.steps.length} (${plan.steps[k].setWeight}%)`;
 }
 
 /** Drives the Rollout through the plan; `elapsedMs` is from the first read to the outcome. */
@@ -161,7 +165,7 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
           ? `the Rollout's desired pod-template hash (${v.currentPodHash ?? "none"}) is its stable one: there is no new version at this step`
           : svc && svc.hash !== v.currentPodHash
             ? `the ${svc.name} Service selects ${svc.hash ? `pod-template hash ${svc.hash}` : "no version"}, not the new version ${v.currentPodHash}: checks through it would judge another version`
-            : plan.strategy === "canary" && v.canaryWeight !== undefined && v.canaryWeight !== plan.steps[k].setWeight
+            : plan.strategy !== "blueGreen" && v.canaryWeight !== undefined && v.canaryWeight !== plan.steps[k].setWeight
               ? `the controller reports a canary weight of ${v.canaryWeight}%, not the step's ${plan.steps[k].setWeight}%`
               : undefined;
       if (!why) return undefined;
@@ -213,11 +217,11 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
   let report: SuiteReport | undefined;
   // Only the gate promotes: a Rollout already past a step's pause was promoted there by an earlier
   // run that did not finish (interrupted); the drive resumes at the step the Rollout is at.
-  const resumeAt = plan.strategy === "canary" ? (first.currentStepIndex ?? 0) : 0;
+  const resumeAt = plan.strategy !== "blueGreen" ? (first.currentStepIndex ?? 0) : 0;
   for (let k = 0; k < plan.steps.length; k++) {
     const rec = steps[k];
     const label = stepLabel(plan, k);
-    if (plan.strategy === "canary" && pauseIndexOf(plan, k) < resumeAt) {
+    if (plan.strategy !== "blueGreen" && pauseIndexOf(plan, k) < resumeAt) {
       rec.verdict = "promoted before";
       log(`${plan.strategy}: ${label} was promoted by an earlier run; resuming after it`);
       continue;
@@ -299,7 +303,9 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
       const v = await waitUntil("the abort to send all traffic to stable", (x) => x.aborted && (x.canaryWeight === undefined || x.canaryWeight === 0), 60_000, true);
       back = plan.strategy === "blueGreen"
         ? `the active version ${v.stableHash ?? ""} kept every request and was not modified`
-        : `all traffic back on stable ${v.stableHash ?? ""} (canary weight ${v.canaryWeight ?? 0}); stable was not modified`;
+        : plan.strategy === "abTest"
+          ? `the cohort is back on stable ${v.stableHash ?? ""} with everyone else (canary weight ${v.canaryWeight ?? 0}); stable was not modified`
+          : `all traffic back on stable ${v.stableHash ?? ""} (canary weight ${v.canaryWeight ?? 0}); stable was not modified`;
     } catch (e) {
       back = `the abort was sent but not confirmed: ${(e as Error).message}`;
     }

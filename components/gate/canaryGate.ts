@@ -59,7 +59,8 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     log: args.log,
     verify: async (n, _weight, signal) => {
       args.log(`${who}: verifying ${stepLabel(args.plan, n - 1)} against ${target}${args.plan.verifyBaseUrl ? ` (release.${who}.verifyBaseUrl)` : " (the verification baseUrl: it does not reach only the new version)"}`);
-      return runStep(signal);
+      if (args.plan.strategy !== "abTest" || !args.plan.cohort) return runStep(signal);
+      return cohortStep(args, step.config, args.plan.steps[n - 1].pauseSeconds * 1000, runStep, signal);
     },
   });
   if (outcome.outcome === "unchanged") {
@@ -71,6 +72,45 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     outcome.report = await runStep();
   }
   return outcome;
+}
+
+/** The name of the A/B comparison's row in the step's report. */
+export const COHORT_CHECK = "ab-cohort";
+
+/**
+ * abTest's step: the suite against the candidate and, for the cohort's whole window, the same
+ * requests to the candidate and to stable side by side (cohort.ts); a failing suite stops the
+ * comparison. The comparison is a blocking row of the step's report (type availability: it
+ * compares the two versions' answers).
+ */
+async function cohortStep(args: CanaryGateArgs, config: VerificationConfig, windowMs: number, runStep: (signal?: AbortSignal) => Promise<SuiteReport>, signal?: AbortSignal): Promise<SuiteReport> {
+  const { compareCohort } = await import("./cohort");
+  const cohort = args.plan.cohort!;
+  const stableUrl = cohort.stableBaseUrl ?? args.config.baseUrl;
+  if (!config.baseUrl || !stableUrl) throw new Error("abTest: the cohort comparison needs release.abTest.verifyBaseUrl and a stable address (release.abTest.stableBaseUrl or verification.baseUrl)");
+  const stop = new AbortController();
+  signal?.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
+  const health = config.checks.find((c) => c.type === "health") as { path?: string } | undefined;
+  const t0 = Date.now();
+  args.log(`abTest: comparing the candidate with stable (${new URL(stableUrl).host}) for ${Math.round(windowMs / 1000)} s`);
+  const suite = runStep(signal).then((r) => {
+    if (r.status !== "passed") stop.abort(new Error("the suite failed"));
+    return r;
+  });
+  const [report, cmp] = await Promise.all([
+    suite,
+    compareCohort({ cohortUrl: config.baseUrl, stableUrl, path: health?.path, durationMs: windowMs, maxErrorRatioIncrease: cohort.maxErrorRatioIncrease, signal: stop.signal }),
+  ]);
+  // Stopped early (the suite failed, or the step was aborted): the figures are partial and decide nothing.
+  const cut = stop.signal.aborted && cmp.verdict === "passed";
+  const message = cut ? `stopped after ${((Date.now() - t0) / 1000).toFixed(1)} s (${(stop.signal.reason as Error)?.message ?? "aborted"}): ${cmp.message}` : cmp.message;
+  args.log(`abTest: ${cut ? "cohort comparison stopped" : cmp.verdict === "passed" ? "cohort compared" : "cohort FAILED"}: ${message}`);
+  const row: CheckResult = {
+    name: COHORT_CHECK, type: "availability", status: cut ? "skipped" : cmp.verdict, blocking: true, durationMs: Date.now() - t0, message,
+    measurements: { path: cmp.path, cohort: cmp.cohort, stable: cmp.stable, maxErrorRatioIncrease: cmp.maxErrorRatioIncrease },
+  };
+  args.onResult?.(row);
+  return { ...report, status: report.status === "passed" && cmp.verdict === "failed" ? "failed" : report.status, checks: [...report.checks, row] };
 }
 
 /**

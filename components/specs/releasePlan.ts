@@ -3,7 +3,7 @@
 // For canary the gate runs these checks at each step and promotes or aborts
 // (components/gate/canary.ts); blueGreen's promotion by the gate is not built yet.
 import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, DEPLOYMENT_CHECK_TYPES, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
-import { previewServiceName } from "./releaseSpecs";
+import { COHORT_REPLICAS, cohortLabel, previewServiceName } from "./releaseSpecs";
 
 export interface PlannedCheck {
   name: string;
@@ -41,6 +41,13 @@ export function buildReleasePlan(r: ReleaseConfig, ctx: ReleasePlanContext): str
     if (steps[steps.length - 1].setWeight !== 100) lines.push(`step ${steps.length + 1}: 100% to the new version (final, implied): the gate waits for the Rollout to become Healthy`);
     const deploymentChecks = ctx.checks.filter((c) => DEPLOYMENT_CHECK_TYPES.has(c.type));
     if (deploymentChecks.length > 0) lines.push(`not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): ${deploymentChecks.map(plannedCheckLabel).join(", ")}`);
+  } else if (r.strategy === "abTest") {
+    const ab = r.abTest!;
+    const atStep = ctx.checks.filter((c) => !DEPLOYMENT_CHECK_TYPES.has(c.type));
+    const window = ab.intervals * r.analysisIntervalSeconds;
+    lines.push(`strategy abTest: an Argo Rollout routes one cohort (${cohortLabel(ab.cohort)}) to the new version and no one else; the gate compares it with stable and promotes, or aborts (the cohort back on stable)`);
+    lines.push(`step 1: the cohort on ${COHORT_REPLICAS} new pod(s), 0% of other users, for ${ab.intervals} analysis interval(s) of ${r.analysisIntervalSeconds} s (${window} s): checks at ${new URL(ab.verifyBaseUrl).host} (abTest.verifyBaseUrl): ${atStep.length > 0 ? atStep.map(plannedCheckLabel).join(", ") : "none"}; and GET /health side by side with stable at ${ab.stableBaseUrl ? `${new URL(ab.stableBaseUrl).host} (abTest.stableBaseUrl)` : "the verification baseUrl"}: the cohort's error ratio may exceed stable's by at most ${ab.maxErrorRatioIncrease}`);
+    lines.push("step 2: promoted, 100% of users, the cohort route removed: the gate waits for the Rollout to become Healthy");
   } else {
     const preview = previewServiceName(r, ctx.appName);
     const atPreview = ctx.checks.filter((c) => !DEPLOYMENT_CHECK_TYPES.has(c.type));

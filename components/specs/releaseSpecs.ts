@@ -13,7 +13,7 @@
 // autoPromotionEnabled false, so nothing in the cluster promotes on its own. For canary the gate
 // promotes step by step (components/gate/canary.ts), after watching each step pauseSeconds and
 // verifying the new version; blueGreen is not promoted by the gate yet.
-import type { CanaryStep, ReleaseConfig } from "../../config/sections/release";
+import type { CanaryStep, Cohort, ReleaseConfig } from "../../config/sections/release";
 import { canaryStepsOf } from "../../config/sections/release";
 import type { CrObject } from "./gatewaySpecs";
 
@@ -23,6 +23,10 @@ export const CANARY_SUBSET = "canary";
 /** The VirtualService route the Rollout steers (gatewaySpecs names it "app"). */
 export const ROUTE_NAME = "app";
 export const HEADER_ROUTE_NAME = "canary-header";
+/** abTest: the managed route that sends the cohort to the candidate. */
+export const COHORT_ROUTE_NAME = "ab-cohort";
+/** abTest: candidate pods while the cohort runs (the weighted route gives them no other traffic). */
+export const COHORT_REPLICAS = 1;
 
 export type ProgressiveStrategy = Exclude<ReleaseConfig["strategy"], "rolling">;
 
@@ -56,6 +60,8 @@ export interface ReleaseObjects {
   previewService?: ServiceObject;
   /** canary only: reaches only the new version's pods (the controller adds the pod-template hash to its selector). */
   canaryService?: ServiceObject;
+  /** abTest only: reaches only stable's pods (the controller adds stable's pod-template hash), for the cohort's comparison. */
+  stableService?: ServiceObject;
   analysisTemplates: CrObject[];
 }
 
@@ -69,8 +75,41 @@ export function canarySteps(steps: CanaryStep[], headerRoute?: { name: string; v
   return out;
 }
 
+/** RE2 (Istio/Envoy) escaping: every character outside [A-Za-z0-9_] that could be a metacharacter. */
+function re2Escape(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}-]/g, "\\$&");
+}
+
+/** The header match of a cohort: a header's exact value, or one cookie in the Cookie header (RE2, whole-value match). */
+export function cohortMatch(c: Cohort): Record<string, unknown> {
+  if (c.header) return { headerName: c.header.name, headerValue: { exact: c.header.value } };
+  const k = c.cookie!;
+  return { headerName: "cookie", headerValue: { regex: `^(.*;\\s*)?${re2Escape(k.name)}=${re2Escape(k.value)}(;.*)?$` } };
+}
+
+/** How the plan and the gate name a cohort. */
+export function cohortLabel(c: Cohort): string {
+  return c.header ? `header ${c.header.name}: ${c.header.value}` : `cookie ${c.cookie!.name}=${c.cookie!.value}`;
+}
+
+/**
+ * abTest: candidate pods at a fixed scale, the cohort's route, then one pause the gate ends
+ * (promotion to 100 %, which removes the managed route) or aborts. No weighted traffic at all.
+ */
+export function abTestSteps(c: Cohort): Array<Record<string, unknown>> {
+  return [
+    { setCanaryScale: { replicas: COHORT_REPLICAS } },
+    { setHeaderRoute: { name: COHORT_ROUTE_NAME, match: [cohortMatch(c)] } },
+    { pause: {} },
+  ];
+}
+
 export function canaryServiceName(appName: string): string {
   return `${appName}-canary`;
+}
+
+export function stableServiceName(appName: string): string {
+  return `${appName}-stable`;
 }
 
 export function previewServiceName(r: Pick<ReleaseConfig, "blueGreen">, appName: string): string {
@@ -89,6 +128,7 @@ function strategySpec(r: ReleaseConfig, t: ReleaseTarget): Record<string, unknow
     };
   }
   const headerRoute = r.canary?.headerRoute;
+  const managed = r.strategy === "abTest" ? COHORT_ROUTE_NAME : headerRoute ? HEADER_ROUTE_NAME : undefined;
   return {
     canary: {
       trafficRouting: {
@@ -96,12 +136,14 @@ function strategySpec(r: ReleaseConfig, t: ReleaseTarget): Record<string, unknow
           virtualService: { name: t.virtualServiceName, routes: [ROUTE_NAME] },
           destinationRule: { name: t.destinationRuleName, stableSubsetName: STABLE_SUBSET, canarySubsetName: CANARY_SUBSET },
         },
-        ...(headerRoute ? { managedRoutes: [{ name: HEADER_ROUTE_NAME }] } : {}),
+        ...(managed ? { managedRoutes: [{ name: managed }] } : {}),
       },
       // Not used for routing (the subsets are): the gate's per-step checks reach the new
       // version through it, where no mesh routes the header (canary.verifyBaseUrl).
       canaryService: canaryServiceName(t.appName),
-      steps: canarySteps(canaryStepsOf(r), headerRoute),
+      // abTest: the comparison's stable side (release.abTest.stableBaseUrl); routing stays the subsets'.
+      ...(r.strategy === "abTest" ? { stableService: stableServiceName(t.appName) } : {}),
+      steps: r.strategy === "abTest" ? abTestSteps(r.abTest!.cohort) : canarySteps(canaryStepsOf(r), headerRoute),
     },
   };
 }
@@ -202,6 +244,7 @@ export function buildReleaseObjects(r: ReleaseConfig, t: ReleaseTarget): Release
   return {
     rollout: buildRollout(r, t),
     ...(r.strategy === "blueGreen" ? { previewService: buildPreviewService(r, t) } : { canaryService: buildCanaryService(t) }),
+    ...(r.strategy === "abTest" ? { stableService: versionService(stableServiceName(t.appName), t) } : {}),
     analysisTemplates: buildAnalysisTemplates(r, t),
   };
 }

@@ -7,11 +7,11 @@ import { gatewayNames } from "./gatewayOptions";
 import { monitoringNames } from "./monitoringOptions";
 import { PROMETHEUS_PORT } from "./monitoringPrometheus";
 import { buildReleasePlan } from "./releasePlan";
-import { CANARY_SUBSET, STABLE_SUBSET, buildAnalysisTemplates, type ReleaseTarget } from "./releaseSpecs";
+import { CANARY_SUBSET, STABLE_SUBSET, buildAnalysisTemplates, cohortLabel, type ReleaseTarget } from "./releaseSpecs";
 
 /** The IstioGateway's extra arg: the subset split for canary, nothing otherwise (rolling stays byte-identical). */
 export function canarySubsetsFor(r: Pick<ReleaseConfig, "strategy">): { canarySubsets?: { stable: string; canary: string } } {
-  return r.strategy === "canary" ? { canarySubsets: { stable: STABLE_SUBSET, canary: CANARY_SUBSET } } : {};
+  return r.strategy === "canary" || r.strategy === "abTest" ? { canarySubsets: { stable: STABLE_SUBSET, canary: CANARY_SUBSET } } : {};
 }
 
 /** The Prometheus HTTP API the AnalysisTemplates query, per monitoring mode; none without monitoring. */
@@ -64,6 +64,19 @@ export function gateProgressiveFor(cfg: Pick<StackConfig, "app" | "release">): C
       steps: [{ setWeight: 0, pauseSeconds: bg?.pauseSeconds ?? BLUE_GREEN_DEFAULT_PAUSE_SECONDS }],
       leadingSteps: 0,
       ...(bg?.verifyBaseUrl ? { verifyBaseUrl: bg.verifyBaseUrl } : {}),
+    };
+  }
+  if (cfg.release.strategy === "abTest") {
+    const ab = cfg.release.abTest!;
+    return {
+      strategy: "abTest",
+      rollout: cfg.app.name,
+      // One step: the cohort on the candidate (no weighted traffic), for its analysis intervals.
+      steps: [{ setWeight: 0, pauseSeconds: ab.intervals * cfg.release.analysisIntervalSeconds }],
+      // setCanaryScale and setHeaderRoute come before the pause.
+      leadingSteps: 1,
+      verifyBaseUrl: ab.verifyBaseUrl,
+      cohort: { label: cohortLabel(ab.cohort), maxErrorRatioIncrease: ab.maxErrorRatioIncrease, ...(ab.stableBaseUrl ? { stableBaseUrl: ab.stableBaseUrl } : {}) },
     };
   }
   return {

@@ -13,7 +13,7 @@ export const DEPLOYMENT_CHECK_TYPES: ReadonlySet<string> = new Set(["rollout", "
 
 export const BLUE_GREEN_DEFAULT_PAUSE_SECONDS = 30;
 
-export const RELEASE_STRATEGIES = ["rolling", "canary", "blueGreen"] as const;
+export const RELEASE_STRATEGIES = ["rolling", "canary", "blueGreen", "abTest"] as const;
 export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
 
 const int = (min: number, max: number) =>
@@ -38,6 +38,29 @@ function stepOrderIssues(steps: Array<{ setWeight: number }>, ctx: z.RefinementC
     }
   });
 }
+
+const headerName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a lowercase HTTP header name (letters, digits, '-')");
+const matchValue = z.string().min(1, "must not be empty").max(128, "must be at most 128 characters");
+
+export const AB_DEFAULT_INTERVALS = 3;
+
+/** The A/B cohort: requests carrying this header value, or this cookie, reach the candidate. */
+export const cohortSchema = z
+  .object({
+    header: z.object({ name: headerName, value: matchValue }).strict().optional(),
+    cookie: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be a cookie name (RFC 6265 token characters)"),
+        value: z.string().regex(/^[A-Za-z0-9!#$%&'()*+\-./:<=>?@[\]^_`{|}~]{1,128}$/, "must be a cookie value (RFC 6265 characters, no ';', ',', space or quote)"),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.header ? 1 : 0) + (c.cookie ? 1 : 0) !== 1) ctx.addIssue({ code: "custom", message: "must name exactly one of header or cookie" });
+  });
+export type Cohort = z.output<typeof cohortSchema>;
 
 export const DEFAULT_CANARY_STEPS: CanaryStep[] = [
   { setWeight: 10, pauseSeconds: 60 },
@@ -65,9 +88,9 @@ export const releaseSchema = z
         headerRoute: z
           .object({
             /** Lowercase HTTP header name. */
-            name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a lowercase HTTP header name (letters, digits, '-')"),
+            name: headerName,
             /** Exact value to match. */
-            value: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters"),
+            value: matchValue,
           })
           .strict()
           .optional(),
@@ -92,8 +115,27 @@ export const releaseSchema = z
       })
       .strict()
       .optional(),
+    abTest: z
+      .object({
+        /** Who reaches the candidate: `header: {name, value}` or `cookie: {name, value}`. Nobody else does until promotion. */
+        cohort: cohortSchema,
+        /** How many analysis intervals the cohort runs before the gate decides. Default 3. */
+        intervals: int(1, 60).default(AB_DEFAULT_INTERVALS),
+        /** Where the gate reaches the candidate (the canary Service, in-cluster or forwarded). Required. */
+        verifyBaseUrl: httpUrl,
+        /** Where the gate reaches stable for the comparison. Default: the verification baseUrl. */
+        stableBaseUrl: httpUrl.optional(),
+        /** The cohort's error ratio may exceed stable's by at most this. Default 0.01. */
+        maxErrorRatioIncrease: z.number().min(0, "must be >= 0").max(1, "must be <= 1").default(0.01),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  // Here, not in config/rules.ts: a broken abTest block is left out of the rules' view, and would read as a missing one.
+  .superRefine((r, ctx) => {
+    if (r.strategy === "abTest" && !r.abTest) ctx.addIssue({ code: "custom", path: ["abTest"], message: `is required when release.strategy is "abTest": set cohort (header or cookie) and verifyBaseUrl` });
+  });
 
 export type ReleaseConfig = z.output<typeof releaseSchema>;
 

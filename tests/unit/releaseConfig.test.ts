@@ -53,7 +53,7 @@ describe("release config", () => {
   });
 
   const CASES: Array<[string, Record<string, unknown>, string[]]> = [
-    ["unknown strategy", { release: { strategy: "linear" } }, [`${P}release.strategy: must be one of "rolling", "canary", "blueGreen"`]],
+    ["unknown strategy", { release: { strategy: "linear" } }, [`${P}release.strategy: must be one of "rolling", "canary", "blueGreen", "abTest"`]],
     ["weight 0", { release: { strategy: "canary", canary: { steps: [{ setWeight: 0 }] } } }, [`${P}release.canary.steps[0].setWeight: must be >= 1`]],
     ["weight above 100", { release: { strategy: "canary", canary: { steps: [{ setWeight: 101 }] } } }, [`${P}release.canary.steps[0].setWeight: must be <= 100`]],
     ["fractional weight", { release: { strategy: "canary", canary: { steps: [{ setWeight: 12.5 }] } } }, [`${P}release.canary.steps[0].setWeight: must be integer (got float)`]],

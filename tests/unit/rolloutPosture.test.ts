@@ -36,15 +36,21 @@ describe("posture of Argo Rollouts", () => {
     const canary = fx.rollout();
     canary.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: "1m" } }, { setWeight: 50 }, { pause: {} }];
     assert.deepEqual(rules(canary), ["rollout-gate-promotion: strategy.canary.steps[1].pause.duration must be unset: promotion is the gate's"]);
+    // No pause at all (or no steps): the controller goes straight to 100 %.
+    for (const steps of [[{ setWeight: 20 }, { setHeaderRoute: { name: "ab-cohort" } }], [], undefined]) {
+      const c = fx.rollout();
+      c.spec.strategy.canary.steps = steps;
+      assert.deepEqual(rules(c), ["rollout-gate-promotion: strategy.canary.steps must include a pause: without one the controller promotes to 100% on its own"], JSON.stringify(steps));
+    }
   });
 
-  it("the product's canary and blueGreen Rollouts meet every rule", () => {
+  it("the product's canary, blueGreen and abTest Rollouts meet every rule", () => {
     const target = {
       appName: "web", namespace: "web", deploymentName: "web", serviceName: "web", selectorLabels: fx.LABELS, labels: fx.LABELS,
       replicas: 2, revisionHistoryLimit: 5, virtualServiceName: "web-route", destinationRuleName: "web-traffic", metricsJob: "web", errorRateRatio: 0.05,
     };
-    for (const strategy of ["canary", "blueGreen"]) {
-      assert.deepEqual(rules(buildRollout(releaseSchema.parse({ strategy }), target)), [], strategy);
+    for (const release of [{ strategy: "canary" }, { strategy: "blueGreen" }, { strategy: "abTest", abTest: { cohort: { cookie: { name: "ab", value: "b" } }, verifyBaseUrl: "http://web-canary.web.svc" } }]) {
+      assert.deepEqual(rules(buildRollout(releaseSchema.parse(release), target)), [], release.strategy);
     }
   });
 });

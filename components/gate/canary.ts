@@ -6,6 +6,7 @@
 // pure over a RolloutControl (canaryKube.ts talks to the API server; tests/unit/canaryDrive.test.ts
 // drives it with a scripted stand-in, tests/e2e/canaryGate.test.ts with the real controller).
 import type { SuiteReport } from "../../verification/types";
+import { podTrouble, type PodState } from "./canaryPods";
 import { cell } from "./logic";
 
 export interface CanaryStepPlan {
@@ -57,6 +58,8 @@ export interface RolloutControl {
   hopeless?(podHash: string): Promise<string | undefined>;
   /** Pods the Rollout selects but does not run (the Deployment's own, still draining after the takeover). */
   leftoverPods?(): Promise<number>;
+  /** Every container of the pods of this template: restarts and readiness, read while a step is watched. */
+  podStates?(podHash: string): Promise<PodState[]>;
   /** The canary (or preview) Service the Rollout names, and the pod-template hash its selector carries. */
   versionService?(): Promise<{ name: string; hash?: string } | undefined>;
 }
@@ -215,6 +218,7 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
   }
 
   let report: SuiteReport | undefined;
+  let baseline: PodState[] | undefined;
   // Only the gate promotes: a Rollout already past a step's pause was promoted there by an earlier
   // run that did not finish (interrupted); the drive resumes at the step the Rollout is at.
   const resumeAt = plan.strategy !== "blueGreen" ? (first.currentStepIndex ?? 0) : 0;
@@ -250,6 +254,11 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
     // suite's time, whichever is longer. A watch that sees the release fail stops the suite.
     const stopSuite = new AbortController();
     const v0 = now();
+    const hash = (await ctl.read()).currentPodHash;
+    // Restarts count from the first watched step on: one between two steps is one too.
+    baseline ??= ctl.podStates && hash ? await ctl.podStates(hash) : [];
+    const podsAtStart = baseline;
+    let notReady = new Set<string>();
     const verifying = opts.verify(k + 1, rec.weight, stopSuite.signal);
     let watchFailure: string | undefined;
     try {
@@ -263,6 +272,11 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
         if (v.aborted || v.phase === "Degraded") throw new CanaryStop(`the Rollout left ${label} on its own (${v.aborted ? "aborted" : v.phase})${v.message ? `: ${v.message}` : ""}`);
         const hopeless = v.currentPodHash && ctl.hopeless ? await ctl.hopeless(v.currentPodHash) : undefined;
         if (hopeless) throw new CanaryStop(`the new version failed while watched at ${label}: ${hopeless}`);
+        if (ctl.podStates && hash) {
+          const t = podTrouble(podsAtStart, await ctl.podStates(hash), notReady);
+          if (t.why) throw new CanaryStop(`the new version failed while watched at ${label}: ${t.why}`);
+          notReady = t.notReady;
+        }
       }
     } catch (e) {
       if (!(e instanceof CanaryStop)) throw e;
@@ -291,7 +305,12 @@ async function driveSteps(ctl: RolloutControl, plan: CanaryPlan, opts: DriveOpti
     return { outcome: "promoted", steps, report, stableHash: done.stableHash, message: `promoted through ${plan.steps.length} step(s); stable is now ${done.stableHash}` };
   } catch (e) {
     if (!(e instanceof CanaryStop)) throw e;
-    return { outcome: "failed", steps, report, message: `every step passed, but the final promotion did not complete: ${e.message}` };
+    const why = `every step passed, but the final promotion did not complete: ${e.message}`;
+    // Stable is still the old version: send everyone back to it rather than leave the new one
+    // taking all traffic it cannot serve (seen on the node: pods restarted by liveness).
+    const v = await ctl.read();
+    if (v.currentPodHash && v.currentPodHash !== v.stableHash && !v.aborted) return abortWith(plan.steps.length - 1, why, report);
+    return { outcome: "failed", steps, report, message: why };
   }
 
   async function abortWith(k: number, why: string, failing: SuiteReport | undefined): Promise<CanaryOutcome> {

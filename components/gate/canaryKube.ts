@@ -7,6 +7,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { classifyKubeError, kubeAccess } from "../../verification/k8s";
 import { findHopelessPod, hopelessMessage } from "../../verification/checks/rolloutPods";
 import type { RolloutControl, RolloutView } from "./canary";
+import type { PodState } from "./canaryPods";
 
 const GROUP = "argoproj.io";
 const VERSION = "v1alpha1";
@@ -34,6 +35,16 @@ export function rolloutView(ro: Json, workloadGeneration: number | undefined): R
     stableHash: st.stableRS,
     canaryWeight: typeof weight === "number" ? weight : undefined,
   };
+}
+
+/** Pure: every container of these pods (not being deleted), its restarts and readiness. */
+export function podStatesOf(pods: V1Pod[]): PodState[] {
+  return pods
+    .filter((p) => !p.metadata?.deletionTimestamp)
+    .flatMap((p) => (p.status?.containerStatuses ?? []).map((c) => {
+      const t = c.lastState?.terminated;
+      return { pod: p.metadata?.name ?? "?", container: c.name, restarts: c.restartCount ?? 0, ready: c.ready === true, ...(t ? { lastExit: `exit ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}` } : {}) };
+    }));
 }
 
 export function rolloutControl(args: { namespace: string; rollout: string; kubeconfig?: string }): RolloutControl {
@@ -86,6 +97,14 @@ export function rolloutControl(args: { namespace: string; rollout: string; kubec
         return (list.items ?? []).length;
       } catch {
         return 0; // best-effort: no pod RBAC leaves the verdict to the checks
+      }
+    },
+    async podStates(podHash: string) {
+      try {
+        const list = await access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: `${ROLLOUT_HASH}=${podHash}` });
+        return podStatesOf((list.items ?? []) as V1Pod[]);
+      } catch {
+        return []; // best-effort, as hopeless(): no pod RBAC leaves the verdict to the checks
       }
     },
     async hopeless(podHash: string) {

@@ -31,7 +31,7 @@ export class ProgressiveNode {
    * Sets everything up, or returns why it cannot run here (nothing started). `newVersionService`
    * is the Service the gate's checks reach the new version through.
    */
-  async setup(label: string, newVersionService: string, release: (verifyBaseUrl: string) => Record<string, unknown>): Promise<string | undefined> {
+  async setup(label: string, newVersionService: string, release: (verifyBaseUrl: string, more: Record<string, string>) => Record<string, unknown>, moreServices: string[] = []): Promise<string | undefined> {
     const reason = (() => {
       try {
         pulumiBinDir();
@@ -52,11 +52,17 @@ export class ProgressiveNode {
     const app = await serviceRelay(this.n.cluster, NS, APP);
     const next = await serviceRelay(this.n.cluster, NS, newVersionService);
     this.relays.push(app, next);
+    const more: Record<string, string> = {};
+    for (const svc of moreServices) {
+      const r = await serviceRelay(this.n.cluster, NS, svc);
+      this.relays.push(r);
+      more[svc] = r.url;
+    }
     ws.env.KUBECONFIG = this.n.cluster.kubeconfig;
     ws.editStack(STACK, (cfg) => {
       onNode(cfg, this.images!.repository);
       cfg.verification.baseUrl = app.url;
-      cfg.release = release(next.url);
+      cfg.release = release(next.url, more);
     });
     await ws.initStack(STACK);
     return undefined;
@@ -83,6 +89,17 @@ export class ProgressiveNode {
   async weights(): Promise<string> {
     const http = (await this.get("networking.istio.io", "virtualservices", `${APP}-route`)).spec.http as Json[];
     return http.find((h) => h.name === "app").route.map((d: Json) => `${d.destination.subset ?? "-"}=${d.weight ?? 100}`).join(" ");
+  }
+
+  /** The VirtualService's routes in order, each as name(match)->subsets, e.g. "ab-cohort(x-cohort=b)->canary app". */
+  async routes(): Promise<string> {
+    const http = (await this.get("networking.istio.io", "virtualservices", `${APP}-route`)).spec.http as Json[];
+    return http
+      .map((h) => {
+        const m = (h.match ?? []).flatMap((x: Json) => Object.entries(x.headers ?? {}).map(([k, v]) => `${k}=${Object.values(v as object)[0]}`)).join(",");
+        return `${h.name}${m ? `(${m})` : ""}->${(h.route as Json[]).filter((d) => (d.weight ?? 100) > 0).map((d) => d.destination.subset ?? "-").join("+")}`;
+      })
+      .join(" ");
   }
 
   /** The app's pods not being deleted. */

@@ -10,7 +10,7 @@ import { schemaError } from "../unit/harness/validate";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 import { readRendered, Workspace } from "./engine";
 
-describe("real Pulumi engine: the dev stack with release.strategy canary (render mode)", function () {
+describe("real Pulumi engine: the dev stack with release.strategy canary, then abTest (render mode)", function () {
   this.timeout(900_000);
   let fixture: Fixture;
   let ws: Workspace;
@@ -63,5 +63,31 @@ describe("real Pulumi engine: the dev stack with release.strategy canary (render
     assert.deepEqual(kinds("DestinationRule")[0].spec.subsets, [{ name: "stable" }, { name: "canary" }]);
     const out = await ws.outputs(stack);
     assert.equal(out.verification.verdict, "passed");
+  });
+
+  it("switched to abTest: preview shows the cohort and its comparison, up renders the cohort's Rollout and a Service per version", async () => {
+    ws.editStack(stack, (c) => {
+      c.release = { strategy: "abTest", analysisIntervalSeconds: 10, abTest: { cohort: { cookie: { name: "ab", value: "b" } }, intervals: 2, verifyBaseUrl: fixture.url } };
+    });
+    const p = await ws.must(["preview", "--diff", "--stack", stack]);
+    assert.match(p.stdout, /strategy abTest: an Argo Rollout routes one cohort \(cookie ab=b\) to the new version and no one else/);
+    assert.match(p.stdout, /step 1: the cohort on 1 new pod\(s\), 0% of other users, for 2 analysis interval\(s\) of 10 s \(20 s\)/);
+    const r = await ws.must(["up", "--yes", "--stack", stack]);
+    console.log(`      pulumi up (dev, canary -> abTest, render mode): ${r.ms} ms`);
+    const manifests = readRendered(path.join(ws.dir, "rendered", stack));
+    const errors: string[] = [];
+    for (const m of manifests) {
+      const e = await schemaError(m as { apiVersion: string; kind: string });
+      if (e) errors.push(`${m.kind}/${m.metadata?.name}: ${e}`);
+    }
+    assert.deepEqual(errors, []);
+    const [rollout] = manifests.filter((m) => m.kind === "Rollout");
+    assert.deepEqual(rollout.spec.strategy.canary.steps, [
+      { setCanaryScale: { replicas: 1 } },
+      { setHeaderRoute: { name: "ab-cohort", match: [{ headerName: "cookie", headerValue: { regex: "^(.*;\\s*)?ab=b(;.*)?$" } }] } },
+      { pause: {} },
+    ]);
+    const services = manifests.filter((m) => m.kind === "Service").map((m) => m.metadata.name);
+    assert.ok(services.includes("agent-cellphone-v2-canary") && services.includes("agent-cellphone-v2-stable"), services.join(", "));
   });
 });

@@ -8,7 +8,8 @@ import { driveCanary, pauseIndexOf, stepsTable, type CanaryPlan, type RolloutVie
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { answering, canaryReport } from "../../components/gate/canaryGate";
-import { rolloutView } from "../../components/gate/canaryKube";
+import { podStatesOf, rolloutView } from "../../components/gate/canaryKube";
+import { podTrouble } from "../../components/gate/canaryPods";
 import { StandIn, clock, report, rolloutSteps } from "./harness/rolloutStandIn";
 
 const PLAN: CanaryPlan = { strategy: "canary", rollout: "acv2", steps: [{ setWeight: 25, pauseSeconds: 10 }, { setWeight: 50, pauseSeconds: 10 }], leadingSteps: 0 };
@@ -167,6 +168,51 @@ describe("canary loop: the gate promotes each verified step and aborts on the fi
     const out2 = await driveCanary(same, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => (verified++, report("passed")) });
     assert.equal(verified, 0);
     assert.match(out2.message, /desired pod-template hash \(new\) is its stable one/);
+  });
+
+  it("a canary pod restarted while a step is watched aborts the step, even though its checks pass (readiness hides the failing pod)", async () => {
+    // What bench:canary saw on the node: /health 503 after 20 s, liveness restarting the pods,
+    // every health check through the canary Service reaching a ready pod and passing.
+    const ro = new StandIn(rolloutSteps(PLAN));
+    let polls = 0;
+    Object.assign(ro, {
+      podStates: async () => [{ pod: "p-1", container: "app", restarts: ro.paused && polls++ > 3 ? 1 : 0, ready: true, lastExit: "exit 2 (Error)" }],
+    });
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("passed") });
+    assert.equal(out.outcome, "aborted");
+    assert.match(out.message, /the new version failed while watched at step 1 of 2 \(25%\): pod p-1 container app restarted \(restarts 0 -> 1; last run exit 2 \(Error\)\)/);
+    assert.deepEqual(ro.calls, ["abort@1"]);
+  });
+
+  it("a new version that fails after the last promotion, before it is Healthy, is aborted back to stable", async () => {
+    const ro = new StandIn(rolloutSteps(PLAN));
+    // The crash loop starts once every step was promoted (the pods fail on their own clock).
+    Object.assign(ro, { hopeless: async () => (ro.calls.length >= 2 ? "CrashLoopBackOff (crash loop): new pod p-1" : undefined) });
+    ro.read = ((read) => async () => {
+      const v = await read();
+      return ro.calls.length >= 2 && !ro.aborted ? { ...v, stableHash: "old", phase: "Progressing" } : v;
+    })(ro.read.bind(ro));
+    const out = await driveCanary(ro, PLAN, { ...clock(), waitTimeoutMs: 60_000, verify: async () => report("passed") });
+    assert.equal(out.outcome, "aborted", out.message);
+    assert.deepEqual(ro.calls, ["promote@1", "promote@3", "abort@4"]);
+    assert.match(out.message, /^canary aborted at step 2 of 2 \(50%\): every step passed, but the final promotion did not complete: the new version cannot become ready: CrashLoopBackOff/);
+  });
+
+  it("pod trouble: a restart since the first watched step, or a container not ready at two reads in a row (pure)", () => {
+    const pod = (restarts: number, ready = true, name = "p-1") => ({ pod: name, container: "app", restarts, ready });
+    assert.equal(podTrouble([pod(1)], [pod(1)], new Set()).why, undefined, "a restart before the steps is the rollout's to judge");
+    assert.match(podTrouble([pod(0)], [pod(0), pod(1, true, "p-2")], new Set()).why!, /^pod p-2 container app restarted \(restarts 0 -> 1\)$/, "a pod created later counts from 0");
+    const once = podTrouble([pod(0)], [pod(0, false)], new Set());
+    assert.equal(once.why, undefined, "one not-ready read may be a probe in flight");
+    assert.match(podTrouble([pod(0)], [pod(0, false)], once.notReady).why!, /^pod p-1 container app is not ready/);
+    assert.equal(podTrouble([pod(0)], [pod(0, true)], once.notReady).why, undefined, "ready again: the count starts over");
+    assert.deepEqual(
+      podStatesOf([
+        { metadata: { name: "a" }, status: { containerStatuses: [{ name: "app", restartCount: 2, ready: false, lastState: { terminated: { exitCode: 137, reason: "OOMKilled" } } }] } },
+        { metadata: { name: "gone", deletionTimestamp: new Date() }, status: { containerStatuses: [{ name: "app", restartCount: 9, ready: false }] } },
+      ] as never),
+      [{ pod: "a", container: "app", restarts: 2, ready: false, lastExit: "exit 137 (OOMKilled)" }],
+    );
   });
 
   it("the header route's setHeaderRoute step shifts every pause index by one", () => {

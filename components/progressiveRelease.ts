@@ -1,8 +1,9 @@
-// canary and blueGreen releases (issue 13): an Argo Rollout that takes over the app Deployment's
-// pods (workloadRef), canary's or blueGreen's extra Service, and the AnalysisTemplates that
-// compare the new version with the stable one. Specs come from components/specs/releaseSpecs.ts;
-// the route split for canary is the IstioGateway's (its `canarySubsets`). Not registered for
-// `rolling`. Nothing here promotes: for canary the gate does (components/gate/canary.ts).
+// canary, blueGreen and abTest releases (issue 13): an Argo Rollout that takes over the app
+// Deployment's pods (workloadRef), the extra Services (canary or preview; abTest also stable),
+// and the AnalysisTemplates that compare the new version with the stable one. Specs come from
+// components/specs/releaseSpecs.ts; the route split for canary and abTest is the IstioGateway's
+// (its `canarySubsets`). Not registered for `rolling`. Nothing here promotes: the gate does
+// (components/gate/canary.ts).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseConfig } from "../config/sections/release";

@@ -1,7 +1,7 @@
-// What `pulumi preview` shows of a canary or blueGreen release (issue 13, point 5): the strategy,
-// each step and the checks planned at each step, as lines on the gate's `releasePlan` input. Pure.
-// For canary the gate runs these checks at each step and promotes or aborts
-// (components/gate/canary.ts); blueGreen's promotion by the gate is not built yet.
+// What `pulumi preview` shows of a canary, blueGreen or abTest release (issue 13, point 5): the
+// strategy, each step and the checks planned at each step, as lines on the gate's `releasePlan`
+// input. Pure. The gate runs these checks at each step and promotes or aborts
+// (components/gate/canary.ts).
 import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, DEPLOYMENT_CHECK_TYPES, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
 import { COHORT_REPLICAS, cohortLabel, previewServiceName } from "./releaseSpecs";
 
@@ -46,7 +46,7 @@ export function buildReleasePlan(r: ReleaseConfig, ctx: ReleasePlanContext): str
     const atStep = ctx.checks.filter((c) => !DEPLOYMENT_CHECK_TYPES.has(c.type));
     const window = ab.intervals * r.analysisIntervalSeconds;
     lines.push(`strategy abTest: an Argo Rollout routes one cohort (${cohortLabel(ab.cohort)}) to the new version and no one else; the gate compares it with stable and promotes, or aborts (the cohort back on stable)`);
-    lines.push(`step 1: the cohort on ${COHORT_REPLICAS} new pod(s), 0% of other users, for ${ab.intervals} analysis interval(s) of ${r.analysisIntervalSeconds} s (${window} s): checks at ${new URL(ab.verifyBaseUrl).host} (abTest.verifyBaseUrl): ${atStep.length > 0 ? atStep.map(plannedCheckLabel).join(", ") : "none"}; and GET /health side by side with stable at ${ab.stableBaseUrl ? `${new URL(ab.stableBaseUrl).host} (abTest.stableBaseUrl)` : "the verification baseUrl"}: the cohort's error ratio may exceed stable's by at most ${ab.maxErrorRatioIncrease}`);
+    lines.push(`step 1: the cohort on ${COHORT_REPLICAS} new pod(s), 0% of other users, for ${ab.intervals} analysis interval(s) of ${r.analysisIntervalSeconds} s (${window} s): checks at ${new URL(ab.verifyBaseUrl).host} (abTest.verifyBaseUrl): ${atStep.length > 0 ? atStep.map(plannedCheckLabel).join(", ") : "none"}; and the health check's path (default /health) side by side with stable at ${ab.stableBaseUrl ? `${new URL(ab.stableBaseUrl).host} (abTest.stableBaseUrl)` : "the verification baseUrl"}: the cohort's error ratio may exceed stable's by at most ${ab.maxErrorRatioIncrease}`);
     lines.push("step 2: promoted, 100% of users, the cohort route removed: the gate waits for the Rollout to become Healthy");
   } else {
     const preview = previewServiceName(r, ctx.appName);

@@ -1,4 +1,4 @@
-// Argo Rollouts objects for the canary and blueGreen release strategies (issue 13, point 2), as
+// Argo Rollouts objects for the canary, blueGreen and abTest release strategies (issue 13, point 2), as
 // plain data: components/progressiveRelease.ts registers what these return and the unit tests
 // validate them against the upstream schemas (@kubernetes-models/argo-rollouts, istio).
 //
@@ -10,9 +10,10 @@
 // the subsets' `rollouts-pod-template-hash` labels and the route weights; nothing else.
 //
 // Promotion: every canary pause is indefinite (`pause: {}`) and blueGreen has
-// autoPromotionEnabled false, so nothing in the cluster promotes on its own. For canary the gate
-// promotes step by step (components/gate/canary.ts), after watching each step pauseSeconds and
-// verifying the new version; blueGreen is not promoted by the gate yet.
+// autoPromotionEnabled false, so nothing in the cluster promotes on its own. The gate promotes
+// step by step (components/gate/canary.ts), after watching each step pauseSeconds and verifying
+// the new version. abTest is a canary Rollout with one pause and no weighted traffic: the cohort's
+// header route only.
 import type { CanaryStep, Cohort, ReleaseConfig } from "../../config/sections/release";
 import { canaryStepsOf } from "../../config/sections/release";
 import type { CrObject } from "./gatewaySpecs";

@@ -1,9 +1,8 @@
 // `agent-cellphone-v2:release`: how a new version reaches users. `rolling` (the default) is the
-// Deployment's own rolling update, exactly as before this section existed. `canary` and
-// `blueGreen` hand the Deployment's pods to an Argo Rollout (components/progressiveRelease.ts)
-// whose every pause waits for a promotion: nothing in the cluster promotes on its own.
-// For canary the gate drives the promotion step by step (components/gate/canary.ts); blueGreen
-// is declared but not yet promoted by the gate (README "Release strategies").
+// Deployment's own rolling update, exactly as before this section existed. `canary`, `blueGreen`
+// and `abTest` hand the Deployment's pods to an Argo Rollout (components/progressiveRelease.ts)
+// whose every pause waits for a promotion: nothing in the cluster promotes on its own. The gate
+// drives each promotion (components/gate/canary.ts; README "Release strategies").
 import { z } from "zod";
 import { httpUrl } from "../../verification/schema";
 import { dnsLabel } from "./common";

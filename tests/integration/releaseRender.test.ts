@@ -10,6 +10,16 @@ import { schemaError } from "../unit/harness/validate";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
 import { readRendered, Workspace } from "./engine";
 
+/** Each rendered manifest's upstream-schema error, if any. */
+async function schemaErrors(manifests: Array<Record<string, any>>): Promise<string[]> {
+  const errors: string[] = [];
+  for (const m of manifests) {
+    const e = await schemaError(m as { apiVersion: string; kind: string });
+    if (e) errors.push(`${m.kind}/${m.metadata?.name}: ${e}`);
+  }
+  return errors;
+}
+
 describe("real Pulumi engine: the dev stack with release.strategy canary, then abTest (render mode)", function () {
   this.timeout(900_000);
   let fixture: Fixture;
@@ -48,12 +58,7 @@ describe("real Pulumi engine: the dev stack with release.strategy canary, then a
     const r = await ws.must(["up", "--yes", "--stack", stack]);
     console.log(`      pulumi up (dev, canary, render mode): ${r.ms} ms`);
     const manifests = readRendered(path.join(ws.dir, "rendered", stack));
-    const errors: string[] = [];
-    for (const m of manifests) {
-      const e = await schemaError(m as { apiVersion: string; kind: string });
-      if (e) errors.push(`${m.kind}/${m.metadata?.name}: ${e}`);
-    }
-    assert.deepEqual(errors, []);
+    assert.deepEqual(await schemaErrors(manifests), []);
     const kinds = (k: string) => manifests.filter((m) => m.kind === k);
     assert.equal(kinds("Rollout").length, 1);
     assert.deepEqual(kinds("Rollout")[0].spec.strategy.canary.steps, [{ setWeight: 25 }, { pause: {} }]);
@@ -75,12 +80,7 @@ describe("real Pulumi engine: the dev stack with release.strategy canary, then a
     const r = await ws.must(["up", "--yes", "--stack", stack]);
     console.log(`      pulumi up (dev, canary -> abTest, render mode): ${r.ms} ms`);
     const manifests = readRendered(path.join(ws.dir, "rendered", stack));
-    const errors: string[] = [];
-    for (const m of manifests) {
-      const e = await schemaError(m as { apiVersion: string; kind: string });
-      if (e) errors.push(`${m.kind}/${m.metadata?.name}: ${e}`);
-    }
-    assert.deepEqual(errors, []);
+    assert.deepEqual(await schemaErrors(manifests), []);
     const [rollout] = manifests.filter((m) => m.kind === "Rollout");
     assert.deepEqual(rollout.spec.strategy.canary.steps, [
       { setCanaryScale: { replicas: 1 } },

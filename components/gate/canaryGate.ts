@@ -110,7 +110,7 @@ async function cohortStep(args: CanaryGateArgs, config: VerificationConfig, wind
     measurements: { path: cmp.path, cohort: cmp.cohort, stable: cmp.stable, maxErrorRatioIncrease: cmp.maxErrorRatioIncrease },
   };
   args.onResult?.(row);
-  return { ...report, status: report.status === "passed" && cmp.verdict === "failed" ? "failed" : report.status, checks: [...report.checks, row] };
+  return { ...report, status: report.status === "passed" && cmp.verdict !== "passed" ? "failed" : report.status, checks: [...report.checks, row] };
 }
 
 /**

@@ -2,13 +2,16 @@
 // sends the same requests, paced and bounded, to the candidate and to stable and compares what
 // came back: requests, non-2xx answers and connection failures, error ratio, p50 and p95. The
 // cohort fails when its error ratio exceeds stable's by more than `maxErrorRatioIncrease`, or when
-// the candidate answered nothing. These are the gate's own measurements, side by side, not the
+// the candidate answered nothing; when stable answered nothing there is nothing to compare with
+// (ERROR, which blocks like a failure). These are the gate's own measurements, side by side, not the
 // app's Prometheus series (which carry no pod-template hash yet: README "Release strategies").
 import { classifyError, httpRequest, joinUrl } from "../../verification/http";
 import { percentile } from "../../verification/load";
 
 export interface CohortStats {
   requests: number;
+  /** Requests that got an HTTP answer (any status). */
+  answered: number;
   /** Answers that were not 2xx, plus requests with no answer. */
   errors: number;
   errorRatio: number;
@@ -23,7 +26,8 @@ export interface CohortComparison {
   cohort: CohortStats;
   stable: CohortStats;
   maxErrorRatioIncrease: number;
-  verdict: "passed" | "failed";
+  /** error: stable answered nothing, so there was nothing to compare with. */
+  verdict: "passed" | "failed" | "error";
   message: string;
 }
 
@@ -45,6 +49,7 @@ export interface CompareArgs {
 }
 
 interface Tally {
+  answered: number;
   latencies: number[];
   errors: number;
   requests: number;
@@ -57,6 +62,7 @@ async function probe(url: string, t: Tally, timeoutMs: number, signal?: AbortSig
     const res = await httpRequest({ url, timeoutMs, signal, maxBodyBytes: 64 * 1024 });
     if (signal?.aborted) return;
     t.requests += 1;
+    t.answered += 1;
     t.latencies.push(Date.now() - t0);
     if (res.status < 200 || res.status >= 300) {
       t.errors += 1;
@@ -75,6 +81,7 @@ function stats(t: Tally): CohortStats {
   const sorted = [...t.latencies].sort((a, b) => a - b);
   return {
     requests: t.requests,
+    answered: t.answered,
     errors: t.errors,
     errorRatio: t.requests > 0 ? Number((t.errors / t.requests).toFixed(4)) : 0,
     ...(sorted.length > 0 ? { p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95) } : {}),
@@ -90,6 +97,8 @@ export function judgeCohort(path: string, cohort: CohortStats, stable: CohortSta
   const base = { path, cohort, stable, maxErrorRatioIncrease };
   const side = `cohort ${ratio(cohort)} errors, p95 ${cohort.p95Ms ?? "-"} ms; stable ${ratio(stable)}, p95 ${stable.p95Ms ?? "-"} ms`;
   if (cohort.requests === 0) return { ...base, verdict: "failed", message: `no request to the candidate completed (GET ${path})` };
+  // Without a single answer from stable every ratio would pass: judge nothing rather than pass.
+  if (stable.answered === 0) return { ...base, verdict: "error", message: `stable answered no request at GET ${path}${kinds(stable) ? ` (${kinds(stable)})` : ""}: nothing to compare the cohort with` };
   if (cohort.errorRatio > stable.errorRatio + maxErrorRatioIncrease) {
     return { ...base, verdict: "failed", message: `${side}: the cohort's error ratio exceeds stable's by more than ${maxErrorRatioIncrease} (${kinds(cohort)})` };
   }
@@ -105,8 +114,8 @@ export async function compareCohort(a: CompareArgs): Promise<CohortComparison> {
   const interval = a.intervalMs ?? 500;
   const cap = a.maxRequests ?? 600;
   const timeoutMs = a.timeoutMs ?? 2_000;
-  const cohort: Tally = { latencies: [], errors: 0, requests: 0, errorKinds: {} };
-  const stable: Tally = { latencies: [], errors: 0, requests: 0, errorKinds: {} };
+  const cohort: Tally = { answered: 0, latencies: [], errors: 0, requests: 0, errorKinds: {} };
+  const stable: Tally = { answered: 0, latencies: [], errors: 0, requests: 0, errorKinds: {} };
   const end = Date.now() + a.durationMs;
   for (let n = 0; n < cap && Date.now() < end && !a.signal?.aborted; n++) {
     const t0 = Date.now();

@@ -69,7 +69,7 @@ describe("A/B cohort compared with stable (real loopback servers)", function () 
     }
   });
 
-  it("a candidate nobody listens on fails as refused; no answer at all is a failure, not a pass", async () => {
+  it("a candidate nobody listens on fails as refused; no answer at all is a failure, and no answer from stable is an error, never a pass", async () => {
     const stable = await serve(() => 200);
     const gone = await serve(() => 200);
     await gone.close();
@@ -77,7 +77,11 @@ describe("A/B cohort compared with stable (real loopback servers)", function () 
       const c = await compareCohort({ cohortUrl: gone.url, stableUrl: stable.url, durationMs: 500, intervalMs: 50, maxErrorRatioIncrease: 0.01 });
       assert.equal(c.verdict, "failed");
       assert.match(c.message, /x refused\)$/);
-      assert.equal(judgeCohort("/health", { requests: 0, errors: 0, errorRatio: 0, errorKinds: {} }, c.stable, 0.01).message, "no request to the candidate completed (GET /health)");
+      assert.equal(judgeCohort("/health", { requests: 0, answered: 0, errors: 0, errorRatio: 0, errorKinds: {} }, c.stable, 0.01).message, "no request to the candidate completed (GET /health)");
+      // The other way round: stable unreachable is no baseline, and a candidate is not passed against it.
+      const noStable = await compareCohort({ cohortUrl: stable.url, stableUrl: gone.url, durationMs: 500, intervalMs: 50, maxErrorRatioIncrease: 0.01 });
+      assert.equal(noStable.verdict, "error");
+      assert.match(noStable.message, /^stable answered no request at GET \/health \(\d+x refused\): nothing to compare the cohort with$/);
     } finally {
       await stable.close();
     }

@@ -17,7 +17,12 @@ export interface RollbackArgs {
   /** How long to wait for the rolled-back revision to become available. */
   timeoutMs: number;
   pollMs?: number;
+  /** Test seam: runs between reading the Deployment and replacing it (tests/e2e/rollback.test.ts changes it there). */
+  beforeReplace?: () => Promise<void>;
 }
+
+/** Replacing a Deployment the controller changed since it was read answers 409; read again, up to this many times. */
+export const ROLLBACK_CONFLICT_RETRIES = 5;
 
 export interface RollbackOutcome {
   rolledBack: boolean;
@@ -92,6 +97,22 @@ export async function rollbackToVerified(args: RollbackArgs): Promise<RollbackOu
   if (!verified) {
     return { rolledBack: false, completed: false, message: `refused: no release has passed verification on this stack, so ${where} has nothing verified to return to; left as is` };
   }
+  // A release in trouble is exactly when the controller keeps updating the Deployment (pods
+  // crashing, OOM-killed, replaced): a replace made from an older read is refused with 409
+  // Conflict, so the decision is made again on a fresh read (the likeliest cause of the one rollback
+  // the node suite saw fail, its pods being OOM-killed).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rollbackOnce(args, where);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 409 || attempt > ROLLBACK_CONFLICT_RETRIES) throw err;
+    }
+  }
+}
+
+async function rollbackOnce(args: RollbackArgs, where: string): Promise<RollbackOutcome> {
+  const { namespace, deployment: name, verified } = args;
+  if (!verified) throw new Error("unreachable: checked by rollbackToVerified");
   const { api, dep, sets } = await readWithSets(args.kubeconfig, namespace, name);
   const current = revisionOf(dep);
   const live = (dep.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? "");
@@ -110,6 +131,7 @@ export async function rollbackToVerified(args: RollbackArgs): Promise<RollbackOu
   const template = JSON.parse(JSON.stringify(target.spec.template));
   delete template.metadata?.labels?.[HASH];
   dep.spec!.template = template;
+  await args.beforeReplace?.();
   const replaced = await api.replaceNamespacedDeployment({ name, namespace, body: dep });
   const generation = replaced.metadata?.generation ?? 0;
   const what = `rolled ${where} back from revision ${current} to the last verified release ${verified.imageRef} (ReplicaSet ${target.metadata?.name}, revision ${toRevision})`;

@@ -171,6 +171,34 @@ describe("e2e: onFailure rollback to the last verified release on a live control
     assert.equal(d.metadata?.annotations?.[REVISION], "2");
   });
 
+  it("a rollback whose Deployment changed after it was read (409 Conflict) reads it again and goes through; endless conflicts still fail", async () => {
+    const olds = await verifiedGood("churn");
+    await setImage(c!, ns!, "churn", BROKEN);
+    await waitRolledOut(c!, ns!, "churn");
+    // What the controller does to a Deployment whose pods crash: a write between the gate's read and its replace.
+    let writes = 0;
+    const touch = async () => {
+      writes += 1;
+      await c!.apps.patchNamespacedDeployment({ namespace: ns!, name: "churn", body: [{ op: "add", path: "/metadata/annotations/acv2-e2e~1touched", value: String(writes) }] });
+    };
+    let asked = 0;
+    const out = await rollbackToVerified({
+      namespace: ns!, deployment: "churn", kubeconfig: c!.kubeconfig, verified: olds.verifiedRelease, timeoutMs: 30_000,
+      beforeReplace: async () => (asked++ === 0 ? touch() : undefined),
+    });
+    assert.equal(asked, 2, "read again after the conflict");
+    assert.equal(out.rolledBack, true, out.message);
+    assert.match(out.message, new RegExp(`^rolled ${ns}/churn back from revision 2 to the last verified release ${GOOD.replace(/\./g, "\\.")} `));
+    await waitRolledOut(c!, ns!, "churn");
+    await assertServing(c!, ns!, "churn", GOOD);
+    // A Deployment that changes before every replace: the conflict surfaces after the retries.
+    await setImage(c!, ns!, "churn", BROKEN2);
+    await assert.rejects(
+      rollbackToVerified({ namespace: ns!, deployment: "churn", kubeconfig: c!.kubeconfig, verified: olds.verifiedRelease, timeoutMs: 30_000, beforeReplace: touch }),
+      (e: { code?: number }) => e.code === 409,
+    );
+  });
+
   it("rollbackToVerified refuses without a verified release", async () => {
     const out = await rollbackToVerified({ namespace: ns!, deployment: "kept", kubeconfig: c!.kubeconfig, timeoutMs: 10_000 });
     assert.equal(out.rolledBack, false);

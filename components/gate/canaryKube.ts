@@ -5,7 +5,7 @@
 // timeouts; errors name the object and never the request URL or credentials.
 import type { V1Pod } from "@kubernetes/client-node";
 import { classifyKubeError, kubeAccess } from "../../verification/k8s";
-import { findHopelessPod, hopelessMessage } from "../../verification/checks/rolloutPods";
+import { findHopelessPod, hopelessMessage, lastExitOf } from "../../verification/checks/rolloutPods";
 import type { RolloutControl, RolloutView } from "./canary";
 import type { PodState } from "./canaryPods";
 
@@ -42,8 +42,8 @@ export function podStatesOf(pods: V1Pod[]): PodState[] {
   return pods
     .filter((p) => !p.metadata?.deletionTimestamp)
     .flatMap((p) => (p.status?.containerStatuses ?? []).map((c) => {
-      const t = c.lastState?.terminated;
-      return { pod: p.metadata?.name ?? "?", container: c.name, restarts: c.restartCount ?? 0, ready: c.ready === true, ...(t ? { lastExit: `exit ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}` } : {}) };
+      const lastExit = lastExitOf(c);
+      return { pod: p.metadata?.name ?? "?", container: c.name, restarts: c.restartCount ?? 0, ready: c.ready === true, ...(lastExit ? { lastExit } : {}) };
     }));
 }
 

@@ -44,12 +44,18 @@ export interface HopelessPod {
   lastExit?: string;
 }
 
+/** How a container's last run ended, e.g. "exit 1 (Error)"; undefined when it has not ended one. */
+export function lastExitOf(s: V1ContainerStatus): string | undefined {
+  const t = s.lastState?.terminated;
+  return t ? `exit ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}` : undefined;
+}
+
 function hopeless(pod: string, s: V1ContainerStatus): HopelessPod | undefined {
   const waiting = s.state?.waiting?.reason;
   const restarts = s.restartCount ?? 0;
   const reason = waiting && waiting in HOPELESS_WAITING ? waiting : restarts > MAX_RESTARTS ? "Restarting" : undefined;
   if (!reason) return undefined;
-  const t = s.lastState?.terminated;
+  const lastExit = lastExitOf(s);
   const detail = s.state?.waiting?.message?.replace(/\s+/g, " ").slice(0, 200);
   return {
     pod,
@@ -57,7 +63,7 @@ function hopeless(pod: string, s: V1ContainerStatus): HopelessPod | undefined {
     reason,
     restarts,
     ...(detail ? { detail } : {}),
-    ...(t ? { lastExit: `exit ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}` } : {}),
+    ...(lastExit ? { lastExit } : {}),
   };
 }
 

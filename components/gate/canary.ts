@@ -8,6 +8,7 @@
 import type { SuiteReport } from "../../verification/types";
 import { podTrouble, type PodState } from "./canaryPods";
 import { cell } from "./logic";
+import type { AnalysisSpec } from "../specs/releaseAnalysis";
 
 export interface CanaryStepPlan {
   setWeight: number;
@@ -26,6 +27,11 @@ export interface CanaryPlan {
   verifyBaseUrl?: string;
   /** abTest: who the cohort is, and how its answers are compared with stable's while it runs. */
   cohort?: { label: string; stableBaseUrl?: string; maxErrorRatioIncrease: number };
+  /**
+   * The metric analysis at every step (analysis.ts); absent without monitoring. Prometheus is
+   * prometheusUrl, else the monitoring check's (from the gate's config at run time).
+   */
+  analysis?: { prometheusUrl?: string; spec: AnalysisSpec; intervalSeconds: number; failureLimit: number };
 }
 
 /** What the loop reads of the Rollout. */

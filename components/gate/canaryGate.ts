@@ -6,6 +6,7 @@ import { DEPLOYMENT_CHECK_TYPES } from "../../config/sections/release";
 import type { VerificationConfig } from "../../verification/schema";
 import type { CheckResult, PerformanceBaseline, SuiteReport } from "../../verification/types";
 import { driveCanary, stepLabel, stepsTable, type CanaryOutcome, type CanaryPlan, type RolloutControl } from "./canary";
+import { analysedStep } from "./analysisStep";
 import type { GateInputs } from "./impl";
 import { failureTable, summarize, type GateSummary } from "./logic";
 import { nextFailedImages, type ReleaseRecord, type VerifiedRelease } from "./release";
@@ -59,8 +60,9 @@ export async function runCanaryGate(args: CanaryGateArgs): Promise<CanaryOutcome
     log: args.log,
     verify: async (n, _weight, signal) => {
       args.log(`${who}: verifying ${stepLabel(args.plan, n - 1)} against ${target}${args.plan.verifyBaseUrl ? ` (release.${who}.verifyBaseUrl)` : " (the verification baseUrl: it does not reach only the new version)"}`);
-      if (args.plan.strategy !== "abTest" || !args.plan.cohort) return runStep(signal);
-      return cohortStep(args, step.config, args.plan.steps[n - 1].pauseSeconds * 1000, runStep, signal);
+      const windowMs = args.plan.steps[n - 1].pauseSeconds * 1000;
+      const inner = (s?: AbortSignal) => (args.plan.strategy !== "abTest" || !args.plan.cohort ? runStep(s) : cohortStep(args, step.config, windowMs, runStep, s));
+      return analysedStep({ plan: args.plan, config: args.config, control: args.control, windowMs, log: args.log, onResult: args.onResult }, inner, signal);
     },
   });
   if (outcome.outcome === "unchanged") {

@@ -131,6 +131,9 @@ function checkLabels(field: string, labels: Record<string, string> | undefined, 
   }
 }
 
+/** The alert thresholds when the stack sets none (also the release analysis's margins: releaseWiring.ts). */
+export const DEFAULT_ALERTS = { errorRateRatio: 0.05, p95LatencySeconds: 0.5 } as const;
+
 /**
  * Applies defaults and checks rules; throws one ConfigError naming every bad field.
  * `hasPassword` says whether a Grafana admin password was given (its value never comes here).
@@ -140,8 +143,8 @@ export function resolveMonitoringOptions(args: MonitoringBaseArgs, hasPassword: 
   const mode = args.mode;
   const scrapeIntervalSeconds = args.scrapeIntervalSeconds ?? 5;
   const retention = args.retention ?? "15d";
-  const errorRateRatio = args.alerts?.errorRateRatio ?? 0.05;
-  const p95LatencySeconds = args.alerts?.p95LatencySeconds ?? 0.5;
+  const errorRateRatio = args.alerts?.errorRateRatio ?? DEFAULT_ALERTS.errorRateRatio;
+  const p95LatencySeconds = args.alerts?.p95LatencySeconds ?? DEFAULT_ALERTS.p95LatencySeconds;
   const grafanaAuth = args.grafanaAuth ?? "admin-password";
 
   if (!["bundled", "operator", "none"].includes(mode)) problems.push('mode: must be one of "bundled", "operator", "none"');

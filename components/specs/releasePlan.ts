@@ -3,6 +3,7 @@
 // input. Pure. The gate runs these checks at each step and promotes or aborts
 // (components/gate/canary.ts).
 import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, DEPLOYMENT_CHECK_TYPES, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
+import { MAX_P95_RATIO, type AnalysisSpec } from "./releaseAnalysis";
 import { COHORT_REPLICAS, cohortLabel, previewServiceName } from "./releaseSpecs";
 
 export interface PlannedCheck {
@@ -23,6 +24,19 @@ export interface ReleasePlanContext {
   checks: PlannedCheck[];
   /** Names of the declared AnalysisTemplates (none without monitoring). */
   analysisTemplates: string[];
+  /** Whether the gate queries Prometheus at the steps, and where (or why not); with its thresholds. */
+  analysis?: { queried: boolean; source: string; spec: AnalysisSpec };
+}
+
+function analysisLine(r: ReleaseConfig, ctx: ReleasePlanContext): string {
+  if (ctx.analysisTemplates.length === 0) return "analysis: none (monitoring.mode is none)";
+  const declared = `declared as AnalysisTemplates ${ctx.analysisTemplates.join(", ")}`;
+  if (!ctx.analysis?.queried) return `analysis: not run at the steps (${ctx.analysis?.source ?? "no Prometheus to query"}); ${declared}`;
+  const s = ctx.analysis.spec;
+  return (
+    `analysis at every step: at least ${r.failureLimit + 1} measurement(s), one every ${r.analysisIntervalSeconds} s, failure limit ${r.failureLimit}, ` +
+    `queried by the gate at ${ctx.analysis.source}: canary 5xx ratio at most ${s.maxErrorRatioIncrease} over stable's, canary p95 at most ${MAX_P95_RATIO}x stable's or ${s.p95FloorSeconds} s; ${declared}`
+  );
 }
 
 /** Lines for the plan; empty for `rolling` (whose gate input stays exactly as before). */
@@ -56,10 +70,6 @@ export function buildReleasePlan(r: ReleaseConfig, ctx: ReleasePlanContext): str
     lines.push(`step 1: preview, 0% of users (Service ${preview}), watched ${r.blueGreen?.pauseSeconds ?? BLUE_GREEN_DEFAULT_PAUSE_SECONDS} s, then checks ${where}: ${atPreview.length > 0 ? atPreview.map(plannedCheckLabel).join(", ") : "none"}`);
     lines.push(`step 2: promoted, 100% of users (Service ${ctx.serviceName}): the gate waits for the Rollout to become Healthy`);
   }
-  lines.push(
-    ctx.analysisTemplates.length > 0
-      ? `analysis every ${r.analysisIntervalSeconds} s, failure limit ${r.failureLimit}: ${ctx.analysisTemplates.join(", ")} (declared; not yet run at the steps)`
-      : "analysis: none (monitoring.mode is none)",
-  );
+  lines.push(analysisLine(r, ctx));
   return lines;
 }

@@ -17,6 +17,7 @@
 import type { CanaryStep, Cohort, ReleaseConfig } from "../../config/sections/release";
 import { canaryStepsOf } from "../../config/sections/release";
 import type { CrObject } from "./gatewaySpecs";
+import { analysisMetrics, type AnalysisMetric, type AnalysisSpec } from "./releaseAnalysis";
 
 export const ARGO_ROLLOUTS = "argoproj.io/v1alpha1";
 export const STABLE_SUBSET = "stable";
@@ -51,6 +52,8 @@ export interface ReleaseTarget {
   metricsJob: string;
   /** Error ratio margin of the canary over stable (the error-rate alert's threshold). */
   errorRateRatio: number;
+  /** A canary p95 at or under this passes whatever stable's is (the latency alert's threshold). */
+  p95LatencySeconds: number;
 }
 
 type ServiceObject = { apiVersion: "v1"; kind: "Service"; metadata: CrObject["metadata"]; spec: Record<string, unknown> };
@@ -189,55 +192,40 @@ export function buildCanaryService(t: ReleaseTarget): ServiceObject {
   return versionService(canaryServiceName(t.appName), t);
 }
 
-/** PromQL selector of one version's series: the job plus the Rollout's pod template hash. */
-function series(t: ReleaseTarget, hashArg: string, extra = ""): string {
-  return `{job="${t.metricsJob}",rollouts_pod_template_hash="{{args.${hashArg}}}"${extra}}`;
-}
-
-function errorRatio(t: ReleaseTarget, hashArg: string): string {
-  // A version that never answered 5xx has no 5xx series: count it as 0, not as missing.
-  return `((sum(rate(http_requests_total${series(t, hashArg, ',status=~"5.."')}[1m])) or vector(0)) / sum(rate(http_requests_total${series(t, hashArg)}[1m])))`;
-}
-
-function p95(t: ReleaseTarget, hashArg: string): string {
-  return `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket${series(t, hashArg)}[1m])))`;
-}
-
 const HASH_ARGS = [{ name: "canary-hash" }, { name: "stable-hash" }];
 
-function template(r: ReleaseConfig, t: ReleaseTarget, suffix: string, metric: Record<string, unknown>): CrObject {
+function template(r: ReleaseConfig, t: ReleaseTarget, m: AnalysisMetric): CrObject {
   return {
     apiVersion: ARGO_ROLLOUTS,
     kind: "AnalysisTemplate",
-    metadata: { name: `${t.appName}-${suffix}`, namespace: t.namespace, labels: t.labels },
+    metadata: { name: `${t.appName}-${m.template}`, namespace: t.namespace, labels: t.labels },
     spec: {
       args: HASH_ARGS,
-      metrics: [{ interval: `${r.analysisIntervalSeconds}s`, failureLimit: r.failureLimit, ...metric }],
+      metrics: [{
+        name: m.name,
+        interval: `${r.analysisIntervalSeconds}s`,
+        failureLimit: r.failureLimit,
+        successCondition: `result[0] <= ${m.threshold}`,
+        provider: { prometheus: { address: t.prometheusAddress, query: m.query } },
+      }],
     },
   };
 }
 
+/** The analysis thresholds of a target. */
+export function analysisSpecOf(t: Pick<ReleaseTarget, "metricsJob" | "errorRateRatio" | "p95LatencySeconds">): AnalysisSpec {
+  return { job: t.metricsJob, maxErrorRatioIncrease: t.errorRateRatio, p95FloorSeconds: t.p95LatencySeconds };
+}
+
 /**
- * Canary vs stable, from the app's own series (http_requests_total, http_request_duration_seconds):
- * the canary's 5xx ratio may exceed stable's by at most the error-rate alert's threshold; its p95
- * may be at most 1.5 times stable's. No traffic yet (an empty result, or NaN from 0/0, which the
- * always-true-otherwise comparison drops) counts as no excess (`or vector(0)`, `or vector(1)`).
+ * The metric analysis as AnalysisTemplates (releaseAnalysis.ts), for `kubectl argo rollouts` and
+ * anyone running the analysis in the cluster. The Rollout's steps do not reference them: the gate
+ * runs the same queries at every step itself (components/gate/analysis.ts) and is the one that
+ * promotes or aborts.
  */
 export function buildAnalysisTemplates(r: ReleaseConfig, t: ReleaseTarget): CrObject[] {
   if (!t.prometheusAddress) return [];
-  const provider = (query: string) => ({ prometheus: { address: t.prometheusAddress, query } });
-  return [
-    template(r, t, "error-ratio", {
-      name: "error-ratio-excess",
-      successCondition: `result[0] <= ${t.errorRateRatio}`,
-      provider: provider(`((${errorRatio(t, "canary-hash")} - ${errorRatio(t, "stable-hash")}) >= -1) or vector(0)`),
-    }),
-    template(r, t, "p95-latency", {
-      name: "p95-latency-ratio",
-      successCondition: "result[0] <= 1.5",
-      provider: provider(`((${p95(t, "canary-hash")} / ${p95(t, "stable-hash")}) >= 0) or vector(1)`),
-    }),
-  ];
+  return analysisMetrics(analysisSpecOf(t), "{{args.canary-hash}}", "{{args.stable-hash}}").map((m) => template(r, t, m));
 }
 
 /** Everything a progressive strategy declares besides its changes to the VirtualService and DestinationRule. */

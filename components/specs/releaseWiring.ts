@@ -4,10 +4,10 @@ import type { StackConfig } from "../../config/load";
 import { BLUE_GREEN_DEFAULT_PAUSE_SECONDS, canaryStepsOf, type ReleaseConfig } from "../../config/sections/release";
 import type { CanaryPlan } from "../gate/canary";
 import { gatewayNames } from "./gatewayOptions";
-import { monitoringNames } from "./monitoringOptions";
+import { DEFAULT_ALERTS, monitoringNames } from "./monitoringOptions";
 import { PROMETHEUS_PORT } from "./monitoringPrometheus";
 import { buildReleasePlan } from "./releasePlan";
-import { CANARY_SUBSET, STABLE_SUBSET, buildAnalysisTemplates, cohortLabel, type ReleaseTarget } from "./releaseSpecs";
+import { CANARY_SUBSET, STABLE_SUBSET, analysisSpecOf, buildAnalysisTemplates, cohortLabel, type ReleaseTarget } from "./releaseSpecs";
 
 /** The IstioGateway's extra arg: the subset split for canary, nothing otherwise (rolling stays byte-identical). */
 export function canarySubsetsFor(r: Pick<ReleaseConfig, "strategy">): { canarySubsets?: { stable: string; canary: string } } {
@@ -39,8 +39,9 @@ export function releaseTargetFor(cfg: Pick<StackConfig, "app" | "gateway" | "mon
     destinationRuleName: names.destinationRule,
     prometheusAddress: prometheusAddressFor(cfg.monitoring, appName, namespace),
     metricsJob: monitoringNames(appName).job,
-    // The error-rate alert's threshold and its component default (monitoringOptions).
-    errorRateRatio: cfg.monitoring.alerts?.errorRateRatio ?? 0.05,
+    // The alerts' thresholds and their component defaults (monitoringOptions).
+    errorRateRatio: cfg.monitoring.alerts?.errorRateRatio ?? DEFAULT_ALERTS.errorRateRatio,
+    p95LatencySeconds: cfg.monitoring.alerts?.p95LatencySeconds ?? DEFAULT_ALERTS.p95LatencySeconds,
   };
 }
 
@@ -49,11 +50,42 @@ export function releasePlanFor(cfg: Pick<StackConfig, "app" | "gateway" | "monit
   if (cfg.release.strategy === "rolling") return [];
   const t = releaseTargetFor(cfg);
   const templates = buildAnalysisTemplates(cfg.release, { ...t, namespace: "", deploymentName: "", serviceName: "" }).map((x) => x.metadata.name);
-  return buildReleasePlan(cfg.release, { appName: t.appName, serviceName: t.appName, checks: cfg.verification.display.checks, analysisTemplates: templates });
+  const analysis = { ...analysisSourceFor(cfg), spec: analysisSpecOf(t) };
+  return buildReleasePlan(cfg.release, { appName: t.appName, serviceName: t.appName, checks: cfg.verification.display.checks, analysisTemplates: templates, analysis });
+}
+
+/**
+ * Where the gate sends the metric analysis's queries, said for the plan: release.analysisPrometheusUrl,
+ * else the monitoring check's prometheusUrl (read by the gate from its own config at run time);
+ * none without monitoring (nothing scrapes the app's pods).
+ */
+export function analysisSourceFor(cfg: Pick<StackConfig, "monitoring" | "release"> & { verification: { display: { checks: Array<{ name: string; type: string }> } } }): { queried: boolean; source: string } {
+  if (cfg.monitoring.mode === "none") return { queried: false, source: "monitoring.mode is none" };
+  if (cfg.release.analysisPrometheusUrl) return { queried: true, source: `Prometheus at ${new URL(cfg.release.analysisPrometheusUrl).host} (release.analysisPrometheusUrl)` };
+  const check = cfg.verification.display.checks.find((c) => c.type === "monitoring");
+  if (check) return { queried: true, source: `the ${check.name} check's Prometheus` };
+  return { queried: false, source: "neither release.analysisPrometheusUrl nor a monitoring check names a Prometheus the gate can query" };
+}
+
+/** The gate's analysis input: undefined without monitoring. */
+export function gateAnalysisFor(cfg: Pick<StackConfig, "app" | "gateway" | "monitoring" | "stack" | "release">): CanaryPlan["analysis"] {
+  if (cfg.monitoring.mode === "none") return undefined;
+  return {
+    ...(cfg.release.analysisPrometheusUrl ? { prometheusUrl: cfg.release.analysisPrometheusUrl } : {}),
+    spec: analysisSpecOf(releaseTargetFor(cfg)),
+    intervalSeconds: cfg.release.analysisIntervalSeconds,
+    failureLimit: cfg.release.failureLimit,
+  };
 }
 
 /** The gate's progressive input: the Rollout it drives and the steps; undefined for rolling. */
-export function gateProgressiveFor(cfg: Pick<StackConfig, "app" | "release">): CanaryPlan | undefined {
+export function gateProgressiveFor(cfg: Pick<StackConfig, "app" | "gateway" | "monitoring" | "stack" | "release">): CanaryPlan | undefined {
+  const plan = progressivePlan(cfg);
+  const analysis = plan && gateAnalysisFor(cfg);
+  return plan && analysis ? { ...plan, analysis } : plan;
+}
+
+function progressivePlan(cfg: Pick<StackConfig, "app" | "release">): CanaryPlan | undefined {
   if (cfg.release.strategy === "rolling") return undefined;
   if (cfg.release.strategy === "blueGreen") {
     const bg = cfg.release.blueGreen;

@@ -74,6 +74,12 @@ export const releaseSchema = z
     analysisIntervalSeconds: int(10, 600).default(30),
     /** Failed measurements an analysis tolerates before it fails. Default 1. */
     failureLimit: int(0, 10).default(1),
+    /**
+     * Where the gate queries Prometheus for the metric analysis at each step (the monitoring
+     * stack's Prometheus, through an address the gate reaches). Default: the monitoring check's
+     * prometheusUrl. With neither, the steps run no metric analysis (preview says so).
+     */
+    analysisPrometheusUrl: httpUrl.optional(),
     canary: z
       .object({
         /** Traffic steps; a final step at 100 is implied. Default 10% then 50%, 60 s each. */

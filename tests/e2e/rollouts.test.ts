@@ -63,7 +63,7 @@ describe("Argo Rollouts controller against the loopback control plane (e2e)", fu
     const releaseTarget = {
       appName: NAME, namespace: ns!, deploymentName: NAME, serviceName: NAME, selectorLabels: labels, labels,
       replicas: 2, revisionHistoryLimit: 5, virtualServiceName: gw.names.virtualService, destinationRuleName: gw.names.destinationRule,
-      metricsJob: NAME, errorRateRatio: 0.05,
+      metricsJob: NAME, errorRateRatio: 0.05, p95LatencySeconds: 0.5,
     };
     const rollout = buildRollout(release, releaseTarget);
     // The Rollout names a canary Service (the gate's per-step address): the controller refuses it while it is missing.

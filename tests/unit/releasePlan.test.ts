@@ -10,7 +10,11 @@ const CHECKS = [
   { name: "rollout", type: "rollout" },
   { name: "api", type: "api", advisory: true },
 ];
-const ctx = { appName: "acv2", serviceName: "acv2", checks: CHECKS, analysisTemplates: ["acv2-error-ratio", "acv2-p95-latency"] };
+const SPEC = { job: "acv2", maxErrorRatioIncrease: 0.05, p95FloorSeconds: 0.5 };
+const ctx = {
+  appName: "acv2", serviceName: "acv2", checks: CHECKS, analysisTemplates: ["acv2-error-ratio", "acv2-p95-latency"],
+  analysis: { queried: true, source: "Prometheus at prom.acv2:9090 (release.analysisPrometheusUrl)", spec: SPEC },
+};
 
 describe("release plan (what preview shows)", () => {
   it("uses the gate's check label", () => {
@@ -26,8 +30,15 @@ describe("release plan (what preview shows)", () => {
       "step 2: 40% to the new version, watched 60 s, then checks at canary.acv2.svc (canary.verifyBaseUrl): api (api, advisory)",
       "step 3: 100% to the new version (final, implied): the gate waits for the Rollout to become Healthy",
       "not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): rollout (rollout)",
-      "analysis every 15 s, failure limit 1: acv2-error-ratio, acv2-p95-latency (declared; not yet run at the steps)",
+      "analysis at every step: at least 2 measurement(s), one every 15 s, failure limit 1, queried by the gate at Prometheus at prom.acv2:9090 (release.analysisPrometheusUrl): " +
+        "canary 5xx ratio at most 0.05 over stable's, canary p95 at most 1.5x stable's or 0.5 s; declared as AnalysisTemplates acv2-error-ratio, acv2-p95-latency",
     ]);
+  });
+
+  it("says when the analysis is declared but not run, and why", () => {
+    const r = releaseSchema.parse({ strategy: "canary", failureLimit: 0 });
+    const plan = buildReleasePlan(r, { ...ctx, analysis: { queried: false, source: "no Prometheus", spec: SPEC } });
+    assert.equal(plan[plan.length - 1], "analysis: not run at the steps (no Prometheus); declared as AnalysisTemplates acv2-error-ratio, acv2-p95-latency");
   });
 
   it("canary ending at an explicit 100 %: no implied step", () => {
@@ -65,8 +76,13 @@ describe("release plan (what preview shows)", () => {
       "step 2: 50% to the new version, watched 60 s, then checks at the verification baseUrl (both versions answer): health (health)",
       "step 3: 100% to the new version (final, implied): the gate waits for the Rollout to become Healthy",
       "not run at steps (they judge the Deployment; the Rollout's progress is waited for, an abort is the rollback): rollout (rollout)",
-      "analysis every 30 s, failure limit 1: agent-cellphone-v2-error-ratio, agent-cellphone-v2-p95-latency (declared; not yet run at the steps)",
+      "analysis: not run at the steps (neither release.analysisPrometheusUrl nor a monitoring check names a Prometheus the gate can query); declared as AnalysisTemplates agent-cellphone-v2-error-ratio, agent-cellphone-v2-p95-latency",
     ]);
     assert.ok(!("releasePlan" in (await gate())));
+    // The gate's input names no Prometheus (the monitoring check's URL is read from its own config at run time).
+    assert.deepEqual((canary.progressive as { analysis?: unknown }).analysis, { spec: { job: "agent-cellphone-v2", maxErrorRatioIncrease: 0.05, p95FloorSeconds: 0.5 }, intervalSeconds: 30, failureLimit: 1 });
+    const withUrl = await gate({ strategy: "canary", analysisPrometheusUrl: "http://127.0.0.1:9090" });
+    assert.match((withUrl.releasePlan as string[]).at(-1)!, /^analysis at every step: at least 2 measurement\(s\), one every 30 s, failure limit 1, queried by the gate at Prometheus at 127\.0\.0\.1:9090 \(release\.analysisPrometheusUrl\)/);
+    assert.equal((withUrl.progressive as { analysis: { prometheusUrl: string } }).analysis.prometheusUrl, "http://127.0.0.1:9090");
   });
 });

@@ -47,7 +47,7 @@ describe("posture of Argo Rollouts", () => {
   it("the product's canary, blueGreen and abTest Rollouts meet every rule", () => {
     const target = {
       appName: "web", namespace: "web", deploymentName: "web", serviceName: "web", selectorLabels: fx.LABELS, labels: fx.LABELS,
-      replicas: 2, revisionHistoryLimit: 5, virtualServiceName: "web-route", destinationRuleName: "web-traffic", metricsJob: "web", errorRateRatio: 0.05,
+      replicas: 2, revisionHistoryLimit: 5, virtualServiceName: "web-route", destinationRuleName: "web-traffic", metricsJob: "web", errorRateRatio: 0.05, p95LatencySeconds: 0.5,
     };
     for (const release of [{ strategy: "canary" }, { strategy: "blueGreen" }, { strategy: "abTest", abTest: { cohort: { cookie: { name: "ab", value: "b" } }, verifyBaseUrl: "http://web-canary.web.svc" } }]) {
       assert.deepEqual(rules(buildRollout(releaseSchema.parse(release), target)), [], release.strategy);

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 STACK ?= dev
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: check-up check-preview check-destroy install pulumi-tools typecheck lint lint-workflows test test-unit test-app test-verification test-integration test-e2e up preview destroy bench
+.PHONY: check-up check-preview check-destroy install pulumi-tools prometheus-tools typecheck lint lint-workflows test test-unit test-app test-verification test-integration test-e2e up preview destroy bench
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -17,7 +17,11 @@ typecheck: install
 lint:
 	scripts/check-file-length
 
-test-unit: install
+# The upstream promtool checks the bundled prometheus.yml (Debian's lacks the Kubernetes discovery it uses).
+prometheus-tools:
+	scripts/install-prometheus >/dev/null
+
+test-unit: install prometheus-tools
 	$(MOCHA) 'tests/unit/**/*.test.ts'
 
 # The reference app of the image (tests/fixtures/app, Go): contract and fault tests, with the real
@@ -33,7 +37,7 @@ test-verification: install
 pulumi-tools:
 	scripts/install-pulumi
 
-test-integration: install pulumi-tools
+test-integration: install pulumi-tools prometheus-tools
 	$(MOCHA) --timeout 900000 'tests/integration/**/*.test.ts'
 
 lint-workflows:

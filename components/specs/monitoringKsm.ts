@@ -1,13 +1,11 @@
 // kube-state-metrics for the bundled stack: the source of the HPA and restart series the alerts
 // use. It is the one monitoring pod with API credentials, and they reach only the app namespace.
 import type { MonitoringOptions } from "./monitoringOptions";
-import { clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
+import { POSTURE_WAIVER, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
 import { KSM_PORT } from "./monitoringPrometheus";
 import { componentLabels } from "./monitoringWorkloads";
 
 export const KSM_UID = 65534;
-/** The policy pack's waiver annotation (policy/posture.ts). */
-export const POSTURE_WAIVER = "posture.acv2.io/waive";
 export const KSM_TELEMETRY_PORT = 8081;
 export const KSM_RESOURCES: Resources = { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } };
 /** Only what the alerts and the dashboard read. */

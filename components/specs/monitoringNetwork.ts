@@ -9,7 +9,7 @@ import { componentLabels } from "./monitoringWorkloads";
 
 /** istiod's xDS/CA port: every sidecar in the namespace must reach it. */
 export const ISTIOD_PORT = 15012;
-/** Where kube-state-metrics reaches the API server; its address is no pod, so ports only. */
+/** Where kube-state-metrics and Prometheus reach the API server; its address is no pod, so ports only. */
 export const API_SERVER_PORTS = [443, 6443];
 
 type Rule = Record<string, unknown>;
@@ -45,7 +45,8 @@ export function buildNetworkPolicies(o: MonitoringOptions): Record<string, K8sOb
   const prometheus = componentLabels(o, "prometheus").selector;
   const grafana = componentLabels(o, "grafana").selector;
   const ksm = componentLabels(o, "kube-state-metrics").selector;
-  const prometheusEgress: Rule[] = [...baseEgress(o), { to: [pods(o.appLabels)], ports: [tcp(o.appPort)] }];
+  // The API server: Prometheus discovers the app's pods there (monitoringPrometheus.ts).
+  const prometheusEgress: Rule[] = [...baseEgress(o), { to: [pods(o.appLabels)], ports: [tcp(o.appPort)] }, { ports: API_SERVER_PORTS.map(tcp) }];
   if (o.kubeStateMetrics) prometheusEgress.push({ to: [pods(ksm)], ports: [tcp(KSM_PORT)] });
 
   const out: Record<string, K8sObject> = {

@@ -2,7 +2,7 @@
 // PrometheusRule, and its Grafana sidecar picks up ConfigMaps labelled `grafana_dashboard: "1"`.
 import type { MonitoringOptions } from "./monitoringOptions";
 import type { K8sObject } from "./monitoringPosture";
-import { buildRuleGroup, scrapeTimeout } from "./monitoringPrometheus";
+import { ROLLOUTS_HASH_LABEL, buildRuleGroup, scrapeTimeout } from "./monitoringPrometheus";
 import { dashboardFileName, renderDashboard } from "./monitoringGrafana";
 import { ISTIO_MERGED_METRICS, metricsServiceLabels } from "./monitoringWorkloads";
 
@@ -21,6 +21,8 @@ export function buildOperatorObjects(o: MonitoringOptions, namespace: string): R
       spec: {
         // job = the Service's app.kubernetes.io/name (the app name), so `up{job="<app>"}` matches bundled mode.
         jobLabel: "app.kubernetes.io/name",
+        // Each series names its version (rollouts_pod_template_hash): the release analysis compares canary and stable by it.
+        podTargetLabels: [ROLLOUTS_HASH_LABEL],
         selector: { matchLabels: metricsServiceLabels(o) },
         namespaceSelector: { matchNames: [namespace] },
         endpoints: [{ ...endpoint, interval, scrapeTimeout: scrapeTimeout(o) }],

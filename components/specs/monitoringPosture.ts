@@ -67,12 +67,15 @@ export function checksum(...parts: string[]): string {
   return h.digest("hex");
 }
 
+/** The policy pack's waiver annotation (policy/posture.ts). */
+export const POSTURE_WAIVER = "posture.acv2.io/waive";
+
 export interface PodArgs {
   uid: number;
   container: Record<string, unknown>;
   volumes: Array<Record<string, unknown>>;
   annotations?: Record<string, string>;
-  /** Only kube-state-metrics reads the Kubernetes API; every other pod gets no token. */
+  /** Only the pods that read the Kubernetes API (kube-state-metrics, Prometheus) mount a token; every other pod gets none. */
   serviceAccountName?: string;
 }
 

@@ -93,22 +93,51 @@ export function renderRulesFile(o: MonitoringOptions, namespace: string): string
 export interface PrometheusConfigArgs {
   /** Directory holding the rules file. Default: RULES_DIR (the pod's mount). */
   rulesDir?: string;
+  /** Extra kubernetes_sd_configs fields (api_server, tls_config) for a Prometheus outside the cluster; in the pod it uses its service account. */
+  kubernetesSd?: Record<string, unknown>;
 }
 
 /**
- * The app is found through its headless metrics Service (DNS A records, one per ready pod), so
- * Prometheus needs no Kubernetes API credentials; only kube-state-metrics reads the API.
+ * The app's pods are found through the Kubernetes API (pod role, this namespace only: a Role is
+ * enough), so each series carries its pod and its `rollouts-pod-template-hash` label: the release
+ * analysis tells a canary's series from stable's by it (releaseAnalysis.ts). Only Running pods
+ * with the app's labels, on the app's port.
  */
+export function appScrapeConfig(o: MonitoringOptions, namespace: string, sd: Record<string, unknown> = {}): Record<string, unknown> {
+  const keep = Object.entries(o.appLabels).map(([k, v]) => ({ action: "keep", source_labels: [`__meta_kubernetes_pod_label_${promLabel(k)}`], regex: escapeRegex(v) }));
+  return {
+    job_name: o.names.job,
+    metrics_path: "/metrics",
+    scrape_interval: `${o.scrapeIntervalSeconds}s`,
+    scrape_timeout: scrapeTimeout(o),
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] }, ...sd }],
+    relabel_configs: [
+      ...keep,
+      { action: "keep", source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: String(o.appPort) },
+      { action: "keep", source_labels: ["__meta_kubernetes_pod_phase"], regex: "Running" },
+      { action: "replace", source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+      { action: "replace", source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+      { action: "replace", source_labels: [`__meta_kubernetes_pod_label_${promLabel(ROLLOUTS_HASH_LABEL)}`], target_label: promLabel(ROLLOUTS_HASH_LABEL) },
+    ],
+  };
+}
+
+/** The label Argo Rollouts puts on every pod of a Rollout, by template. */
+export const ROLLOUTS_HASH_LABEL = "rollouts-pod-template-hash";
+
+/** A Kubernetes label name as Prometheus's service discovery spells it. */
+export function promLabel(k8sLabel: string): string {
+  return k8sLabel.replace(/[^a-zA-Z0-9_]/g, "_");
+}
+
+function escapeRegex(v: string): string {
+  return v.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&");
+}
+
 export function renderPrometheusConfig(o: MonitoringOptions, namespace: string, args: PrometheusConfigArgs = {}): string {
   const interval = `${o.scrapeIntervalSeconds}s`;
   const scrapeConfigs: Record<string, unknown>[] = [
-    {
-      job_name: o.names.job,
-      metrics_path: "/metrics",
-      scrape_interval: interval,
-      scrape_timeout: scrapeTimeout(o),
-      dns_sd_configs: [{ names: [clusterHost(o.names.metricsService, namespace)], type: "A", port: o.appPort, refresh_interval: "15s" }],
-    },
+    appScrapeConfig(o, namespace, args.kubernetesSd),
     { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
   ];
   if (o.kubeStateMetrics) {

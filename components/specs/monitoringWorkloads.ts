@@ -1,7 +1,8 @@
 // Bundled Prometheus and Grafana: their ConfigMaps, Deployments and Services, plus the headless
-// metrics Service both modes scrape the app through.
+// metrics Service the ServiceMonitor selects (operator mode; bundled Prometheus finds the pods
+// through the API, monitoringPrometheus.ts).
 import type { MonitoringOptions } from "./monitoringOptions";
-import { checksum, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
+import { POSTURE_WAIVER, checksum, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
 import { PROMETHEUS_PORT, RULES_DIR, RULES_FILE, renderPrometheusConfig, renderRulesFile } from "./monitoringPrometheus";
 import { GRAFANA_PATHS, GRAFANA_PORT, dashboardFileName, renderDashboard, renderDashboardProviders, renderDatasources } from "./monitoringGrafana";
 
@@ -28,7 +29,7 @@ export function metricsServiceLabels(o: MonitoringOptions): Record<string, strin
 /** The Istio agent's port serving the app's metrics merged with Envoy's (plaintext, outside mTLS). */
 export const ISTIO_MERGED_METRICS = { name: "http-envoy-prom", port: 15020, path: "/stats/prometheus" };
 
-/** Headless: its DNS name resolves to every ready app pod, which is how Prometheus finds them. */
+/** Headless, over every app pod: what the ServiceMonitor selects in operator mode (its endpoints are the pods). */
 export function buildMetricsService(o: MonitoringOptions): K8sObject {
   const ports = [{ name: "http-metrics", port: o.appPort, targetPort: o.appPort, protocol: "TCP" }];
   if (o.mode === "operator" && o.operatorScrape === "istio-merged") {
@@ -43,6 +44,26 @@ export function buildMetricsService(o: MonitoringOptions): K8sObject {
       clusterIP: "None",
       selector: o.appLabels,
       ports,
+    },
+  };
+}
+
+/** A ServiceAccount (no token by default) allowed to list and watch the pods of this namespace, and nothing else. */
+function podReaderAccount(name: string, labels: Record<string, string>, namespace: string): Record<string, K8sObject> {
+  return {
+    "prometheus-account": { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, labels }, automountServiceAccountToken: false },
+    "prometheus-role": {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name, labels },
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
+    },
+    "prometheus-binding": {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
     },
   };
 }
@@ -78,10 +99,14 @@ export function buildPrometheusObjects(o: MonitoringOptions, namespace: string):
   return {
     "prometheus-config": configMap(o.names.prometheusConfig, labels, { "prometheus.yml": config }),
     "prometheus-rules": configMap(o.names.prometheusRules, labels, { [RULES_FILE]: rules }),
+    ...podReaderAccount(o.names.prometheus, labels, namespace),
+    // It reads the app's pods from the API (their labels name each series' version), so it mounts
+    // its account's token and says so to the posture policy, like kube-state-metrics.
     prometheus: restrictedDeployment(o.names.prometheus, labels, selector, {
       uid: PROMETHEUS_UID,
       container,
-      annotations: { "checksum/config": checksum(config, rules) },
+      serviceAccountName: o.names.prometheus,
+      annotations: { "checksum/config": checksum(config, rules), [POSTURE_WAIVER]: "automount-token" },
       volumes: [
         { name: "config", configMap: { name: o.names.prometheusConfig } },
         { name: "rules", configMap: { name: o.names.prometheusRules } },

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { schemaError } from "../unit/harness/validate";
 import { startFixture, type Fixture } from "../fixtures/fixtureService";
+import { upstreamPromtool } from "../fixtures/upstreamPromtool";
 import { readRendered, Workspace } from "./engine";
 
 const CANARIES = {
@@ -60,7 +61,8 @@ function promtoolRendered(dir: string, scratch: string): void {
   assert.ok(prom, "no rendered ConfigMap holds prometheus.yml");
   fs.mkdirSync(scratch, { recursive: true });
   fs.writeFileSync(path.join(scratch, "prometheus.yml"), prom.data["prometheus.yml"].replace(/^rule_files:[\s\S]*?(?=^\S)/m, ""));
-  execFileSync("promtool", ["check", "config", path.join(scratch, "prometheus.yml")], { stdio: "pipe" });
+  // Upstream promtool: the app job's kubernetes_sd_configs is not in Debian's build.
+  execFileSync(upstreamPromtool(), ["check", "config", path.join(scratch, "prometheus.yml")], { stdio: "pipe" });
   assert.ok(rules.length > 0, "no rendered rule files");
   for (const m of rules) {
     for (const [k, v] of Object.entries<string>(m.data).filter(([k]) => /\.ya?ml$/.test(k) && k !== "prometheus.yml")) {

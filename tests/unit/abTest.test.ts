@@ -91,6 +91,7 @@ describe("abTest objects (mocks)", () => {
     assert.deepEqual(gateInputs(r).progressive, {
       strategy: "abTest", rollout: "agent-cellphone-v2", steps: [{ setWeight: 0, pauseSeconds: 80 }], leadingSteps: 1, verifyBaseUrl: AB.verifyBaseUrl,
       cohort: { label: "header x-cohort: b", maxErrorRatioIncrease: 0.01 },
+      analysis: { spec: { job: "agent-cellphone-v2", maxErrorRatioIncrease: 0.05, p95FloorSeconds: 0.5 }, intervalSeconds: 20, failureLimit: 1 },
     });
     const plan = gateInputs(r).releasePlan as string[];
     assert.match(plan[0], /^strategy abTest: an Argo Rollout routes one cohort \(header x-cohort: b\) to the new version and no one else/);

@@ -37,9 +37,9 @@ describe("Monitoring component (mocks)", () => {
       "kubernetes:core/v1:Service": 4,
       "kubernetes:core/v1:ConfigMap": 5,
       "kubernetes:apps/v1:Deployment": 3,
-      "kubernetes:core/v1:ServiceAccount": 1,
-      "kubernetes:rbac.authorization.k8s.io/v1:Role": 1,
-      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
+      "kubernetes:core/v1:ServiceAccount": 2,
+      "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
       "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
     });
     for (const r of run.resources.filter((x) => x.custom)) {
@@ -79,7 +79,7 @@ describe("Monitoring component (mocks)", () => {
       const [, apiVersion, kind] = r.type.match(/^kubernetes:(?:core\/)?(.+):(\w+)$/)!;
       validate({ ...(unwrapSecrets(r.inputs) as object), apiVersion, kind } as { apiVersion: string; kind: string });
     }
-    assert.equal(children.length, 20);
+    assert.equal(children.length, 23);
   });
 
   it("operator: metrics Service, ServiceMonitor, PrometheusRule and dashboard ConfigMap; no Secret, no URLs", async () => {

@@ -1,6 +1,8 @@
 // The generated Prometheus config, alert rules and dashboard queries, run through the real
-// `promtool` (Debian package `prometheus`): check config, check rules, and `test rules` with the
-// unit tests in tests/unit/promtool/ (one file per alert: fires when it should, silent when healthy).
+// `promtool` (Debian package `prometheus`): check rules, and `test rules` with the unit tests in
+// tests/unit/promtool/ (one file per alert: fires when it should, silent when healthy); check config
+// through the upstream promtool (scripts/install-prometheus), since the app job uses the Kubernetes
+// service discovery Debian's build leaves out.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -11,14 +13,15 @@ import { resolveMonitoringOptions, type MonitoringBaseArgs } from "../../compone
 import { renderPrometheusConfig, renderRulesFile, RULES_FILE } from "../../components/specs/monitoringPrometheus";
 import { buildDashboard } from "../../components/specs/monitoringGrafana";
 import { buildOperatorObjects } from "../../components/specs/monitoringOperator";
+import { upstreamPromtool } from "../fixtures/upstreamPromtool";
 
 /** The app and namespace the promtool unit-test files are written for. */
 const NAMESPACE = "acv2-test";
 const base: MonitoringBaseArgs = { mode: "bundled", appName: "agent-cellphone-v2", appLabels: { "app.kubernetes.io/name": "agent-cellphone-v2" }, appPort: 8000, maxReplicas: 5 };
 const PROMTOOL_TESTS = path.join(__dirname, "promtool");
 
-function promtool(args: string[], cwd: string): { status: number | null; out: string } {
-  const r = spawnSync("promtool", args, { cwd, encoding: "utf8", timeout: 30_000 });
+function promtool(args: string[], cwd: string, bin = "promtool"): { status: number | null; out: string } {
+  const r = spawnSync(bin, args, { cwd, encoding: "utf8", timeout: 30_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
     // Fail, never skip: CI installs it, and a silent skip would hide untested rules.
     throw new Error("promtool not found on PATH: install the Debian package `prometheus` (apt-get install -y prometheus)");
@@ -48,7 +51,7 @@ describe("monitoring config under promtool", function () {
 
   it("check config accepts prometheus.yml and the rules file it names", () => {
     writeGenerated();
-    const r = promtool(["check", "config", "prometheus.yml"], dir);
+    const r = promtool(["check", "config", "prometheus.yml"], dir, upstreamPromtool());
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /SUCCESS: 1 rule files found/);
     assert.match(r.out, /SUCCESS: 6 rules found/);
@@ -56,7 +59,7 @@ describe("monitoring config under promtool", function () {
 
   it("check config accepts the variant without kube-state-metrics and a 1 s interval", () => {
     writeGenerated({ ...base, kubeStateMetrics: false, scrapeIntervalSeconds: 1 });
-    const r = promtool(["check", "config", "prometheus.yml"], dir);
+    const r = promtool(["check", "config", "prometheus.yml"], dir, upstreamPromtool());
     assert.equal(r.status, 0, r.out);
     assert.doesNotMatch(fs.readFileSync(path.join(dir, "prometheus.yml"), "utf8"), /kube-state-metrics/);
   });

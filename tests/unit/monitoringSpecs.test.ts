@@ -39,14 +39,22 @@ describe("monitoring specs", () => {
       assert.deepEqual(o.operatorSelectorLabels, { release: "kube-prometheus-stack" });
       for (const image of Object.values(DEFAULT_IMAGES)) assert.match(image, /:v?\d+\.\d+\.\d+$/, image);
     });
-    it("prometheus.yml scrapes the app every 5 s through the headless metrics Service", () => {
+    it("prometheus.yml scrapes the app's Running pods every 5 s, found through the API in its namespace, each series naming its pod and Rollout version", () => {
       const cfg = parse(renderPrometheusConfig(resolveMonitoringOptions(base, true), NS));
       assert.equal(cfg.global.scrape_interval, "5s");
       assert.deepEqual(cfg.rule_files, ["/etc/prometheus/rules/rules.yml"]);
       const app = cfg.scrape_configs.find((s: any) => s.job_name === "agent-cellphone-v2");
       assert.equal(app.scrape_interval, "5s");
-      assert.deepEqual(app.dns_sd_configs, [{ names: ["agent-cellphone-v2-metrics.acv2-staging.svc.cluster.local"], type: "A", port: 8000, refresh_interval: "15s" }]);
-      assert.ok(!JSON.stringify(cfg).includes("kubernetes_sd"), "no API discovery: Prometheus holds no credentials");
+      assert.deepEqual(app.kubernetes_sd_configs, [{ role: "pod", namespaces: { names: [NS] } }]);
+      const rule = (target: string) => app.relabel_configs.find((r: any) => r.target_label === target);
+      assert.deepEqual(rule("rollouts_pod_template_hash").source_labels, ["__meta_kubernetes_pod_label_rollouts_pod_template_hash"]);
+      assert.deepEqual(rule("pod").source_labels, ["__meta_kubernetes_pod_name"]);
+      const keeps = app.relabel_configs.filter((r: any) => r.action === "keep").map((r: any) => `${r.source_labels[0]}=${r.regex}`);
+      assert.ok(keeps.includes("__meta_kubernetes_pod_container_port_number=8000"), keeps.join(" "));
+      assert.ok(keeps.includes("__meta_kubernetes_pod_phase=Running"), keeps.join(" "));
+      for (const [k, v] of Object.entries(resolveMonitoringOptions(base, true).appLabels)) {
+        assert.ok(keeps.includes(`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, "_")}=${v.replace(/\./g, "\\.")}`), `${k}: ${keeps.join(" ")}`);
+      }
     });
   });
 
@@ -106,6 +114,9 @@ describe("monitoring specs", () => {
         "metrics-service:Service",
         "prometheus-config:ConfigMap",
         "prometheus-rules:ConfigMap",
+        "prometheus-account:ServiceAccount",
+        "prometheus-role:Role",
+        "prometheus-binding:RoleBinding",
         "prometheus:Deployment",
         "prometheus-service:Service",
         "grafana-datasources:ConfigMap",
@@ -127,7 +138,7 @@ describe("monitoring specs", () => {
       assert.deepEqual(monitoringPlan(o), Object.entries(buildMonitoringObjects(o, "other-ns")).map(([role, x]) => ({ role, apiVersion: x.apiVersion, kind: x.kind, fields: Object.keys(x).filter((k) => k !== "apiVersion" && k !== "kind") })));
     });
 
-    it("every bundled pod has the restricted posture; only kube-state-metrics mounts a token", () => {
+    it("every bundled pod has the restricted posture; only kube-state-metrics and Prometheus (they read the API) mount a token, each declaring the waiver", () => {
       const objs = buildMonitoringObjects(resolveMonitoringOptions(base, true), NS);
       const deps = deployments(objs);
       assert.equal(deps.length, 3);
@@ -147,7 +158,9 @@ describe("monitoring specs", () => {
         assert.doesNotMatch(c.image, /:latest$|^[^:]+$/, who);
         for (const bad of ["hostNetwork", "hostPID", "hostIPC"]) assert.equal(pod[bad], undefined, `${who} ${bad}`);
         assert.ok(pod.volumes.every((v: any) => !v.hostPath), who);
-        assert.equal(pod.automountServiceAccountToken, who.endsWith("kube-state-metrics"), who);
+        const reader = who.endsWith("kube-state-metrics") || who.endsWith("-prometheus");
+        assert.equal(pod.automountServiceAccountToken, reader, who);
+        assert.equal(d.spec.template.metadata.annotations?.["posture.acv2.io/waive"], reader ? "automount-token" : undefined, who);
         // Every writable path is an emptyDir with a size cap.
         const scratch = pod.volumes.filter((v: any) => v.emptyDir);
         assert.ok(scratch.every((v: any) => v.emptyDir.sizeLimit), who);
@@ -155,6 +168,9 @@ describe("monitoring specs", () => {
       }
       for (const s of Object.values(objs).filter((x) => x.kind === "Service") as any[]) assert.equal(s.spec.type, "ClusterIP");
       assert.equal((objs["ksm-account"] as any).automountServiceAccountToken, false);
+      assert.equal((objs["prometheus-account"] as any).automountServiceAccountToken, false);
+      // Prometheus may read pods of its own namespace, nothing else.
+      assert.deepEqual((objs["prometheus-role"] as any).rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
     });
 
     it("every monitoring pod is fenced both ways; the app gets only the scrape allow from Prometheus", () => {
@@ -229,6 +245,8 @@ describe("monitoring specs", () => {
       const sm = objs["service-monitor"];
       assert.equal(sm.metadata.labels.release, "kube-prometheus-stack");
       assert.equal(sm.spec.jobLabel, "app.kubernetes.io/name");
+      // Every series names its Rollout version: the release analysis compares canary and stable by it.
+      assert.deepEqual(sm.spec.podTargetLabels, ["rollouts-pod-template-hash"]);
       assert.equal(objs["metrics-service"].metadata.labels["app.kubernetes.io/name"], "agent-cellphone-v2");
       assert.deepEqual(sm.spec.selector.matchLabels, objs["metrics-service"].metadata.labels);
       // Outside the mesh, STRICT mTLS refuses plaintext on the app port: read the sidecar's merged metrics.
@@ -257,7 +275,7 @@ describe("monitoring specs", () => {
         }
         validate({ ...adminSecretShell(o), metadata: { ...adminSecretShell(o).metadata, namespace: NS } });
       }
-      assert.equal(n, 19 + 13 + 4);
+      assert.equal(n, 22 + 16 + 4);
     });
 
     it("the validator does reject a broken Deployment (the wiring can fail)", () => {

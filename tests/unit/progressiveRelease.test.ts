@@ -88,6 +88,8 @@ describe("progressive release objects (mocks)", () => {
       rollout: "agent-cellphone-v2",
       steps: [{ setWeight: 20, pauseSeconds: 90 }, { setWeight: 60, pauseSeconds: 60 }],
       leadingSteps: 1,
+      // The metric analysis at each step: the dev stack's alert thresholds; Prometheus is the monitoring check's at run time.
+      analysis: { spec: { job: "agent-cellphone-v2", maxErrorRatioIncrease: 0.05, p95FloorSeconds: 0.5 }, intervalSeconds: 30, failureLimit: 1 },
     });
     assert.equal(gateInputs(rolling).progressive, undefined);
   });
@@ -145,6 +147,7 @@ describe("progressive release objects (mocks)", () => {
     const g = await run({ strategy: "blueGreen", blueGreen: { pauseSeconds: 45, verifyBaseUrl: "http://acv2-next.acv2-dev.svc" } });
     assert.deepEqual(gateInputs(g).progressive, {
       strategy: "blueGreen", rollout: "agent-cellphone-v2", steps: [{ setWeight: 0, pauseSeconds: 45 }], leadingSteps: 0, verifyBaseUrl: "http://acv2-next.acv2-dev.svc",
+      analysis: { spec: { job: "agent-cellphone-v2", maxErrorRatioIncrease: 0.05, p95FloorSeconds: 0.5 }, intervalSeconds: 30, failureLimit: 1 },
     });
   });
 

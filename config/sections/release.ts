@@ -79,7 +79,10 @@ export const releaseSchema = z
      * stack's Prometheus, through an address the gate reaches). Default: the monitoring check's
      * prometheusUrl. With neither, the steps run no metric analysis (preview says so).
      */
-    analysisPrometheusUrl: httpUrl.optional(),
+    analysisPrometheusUrl: httpUrl
+      // This section is plain config: a password here would sit in the state unencrypted (and is never echoed back).
+      .refine((u) => { try { const x = new URL(u); return !x.username && !x.password; } catch { return true; } }, "must not carry credentials (user:password@): this section is not secret; give a Prometheus that needs them as the monitoring check's prometheusUrl, in the secret verification config")
+      .optional(),
     canary: z
       .object({
         /** Traffic steps; a final step at 100 is implied. Default 10% then 50%, 60 s each. */

@@ -4,16 +4,20 @@
 //    step the wait for the pause and the suite's time) against the sum of the configured pauses.
 //    Goal: overhead under 10 %. The checks run inside each step's watch, so a step lasts the
 //    longer of its pause and the suite (Pulumi.e2e.yaml's health check soaks 15 s);
-//  - abort: per failing release (crash loop; /health 503 after 20 s of uptime), the time from
+//  - abort: per failing release (crash loop; /health 503 after 20 s of uptime; every answer held 1 s,
+//    which only the metric analysis sees), the time from
 //    `pulumi up` start to the Rollout's status.abort, sampled every 200 ms. Goal: within
 //    analysisIntervalSeconds x (failureLimit + 1) + 10 s.
-// Pulumi.e2e.yaml mapped onto the node as tests/e2e/nodeCanary.test.ts does. Rounds: BENCH_ROUNDS (default 2).
+// Pulumi.e2e.yaml mapped onto the node as tests/e2e/nodeCanary.test.ts does, with the metric analysis
+// against the node suites' Prometheus (tests/e2e/nodePrometheus.ts). Rounds: BENCH_ROUNDS (default 2).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stopClusterIfStarted } from "../e2e/cluster";
 import { APP, ProgressiveNode, STACK, type Json } from "../e2e/nodeProgressive";
 import { buildAppImage } from "../fixtures/imageTools";
 import { APP_REPOSITORY } from "../e2e/nodeRelease";
+import { nodePrometheusMissing, startNodePrometheus } from "../e2e/nodePrometheus";
+import { freePort, type TestPrometheus } from "../fixtures/analysisProm";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const STEPS = [{ setWeight: 25, pauseSeconds: 30 }, { setWeight: 50, pauseSeconds: 30 }];
@@ -23,16 +27,20 @@ const s = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).t
 
 async function main(): Promise<void> {
   const e = new ProgressiveNode();
-  const why = await e.setup("bench-canary", `${APP}-canary`, (url) => ({
-    strategy: "canary", analysisIntervalSeconds: INTERVAL, failureLimit: FAILURE_LIMIT, canary: { steps: STEPS, verifyBaseUrl: url },
-  }));
+  const missing = nodePrometheusMissing();
+  const port = await freePort();
+  const why = missing ?? (await e.setup("bench-canary", `${APP}-canary`, (url) => ({
+    strategy: "canary", analysisIntervalSeconds: INTERVAL, failureLimit: FAILURE_LIMIT, analysisPrometheusUrl: `http://127.0.0.1:${port}`, canary: { steps: STEPS, verifyBaseUrl: url },
+  })));
   if (why) {
     console.log(`bench:canary cannot run here: ${why}`);
     process.exitCode = 2;
     return;
   }
+  let prom: TestPrometheus | undefined;
   try {
-    for (let i = 1; i <= ROUNDS; i++) buildAppImage(APP_REPOSITORY, ["--version", `2.2.${i}`, "--variants", "healthy crash 503"]);
+    prom = await startNodePrometheus(e.n!.cluster.kubeconfig, port);
+    for (let i = 1; i <= ROUNDS; i++) buildAppImage(APP_REPOSITORY, ["--version", `2.2.${i}`, "--variants", "healthy crash 503 slow"]);
     const report = (): Json => JSON.parse(fs.readFileSync(path.join(e.ws!.dir, "reports", STACK, "verification-results.json"), "utf8"));
     const first = await e.ws!.must(["up", "--yes", "--stack", STACK]);
     console.log(`first release (no steps), pulumi up from scratch: ${s(first.ms)}`);
@@ -46,11 +54,13 @@ async function main(): Promise<void> {
       const over = ((rel.elapsedMs - pauses) / pauses) * 100;
       const per = (rel.steps as Json[]).map((x) => `${s(x.waitedMs)} + ${s(x.verifyMs)}`).join(", ");
       console.log(`  ${String(i).padEnd(6)} ${s(r.ms).padEnd(11)} ${s(rel.elapsedMs).padEnd(13)} ${`${over.toFixed(1)} %`.padEnd(20)} ${per}`);
+      const analysis = (report().checks as Json[]).find((c) => c.name === "metric-analysis");
+      console.log(`         last step's metric analysis: ${analysis ? `${analysis.status}: ${analysis.message}` : "(no row)"}`);
     }
     const goal = INTERVAL * (FAILURE_LIMIT + 1) * 1000 + 10_000;
     console.log(`\nabort of a failing canary: pulumi up start to status.abort (goal ${s(goal)})`);
     for (let i = 1; i <= ROUNDS; i++) {
-      for (const fault of ["crash", "503"]) {
+      for (const fault of ["crash", "503", "slow"]) {
         const before = await e.rollout();
         const t0 = Date.now();
         let abortedAt: number | undefined;
@@ -77,6 +87,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await prom?.stop();
     await e.teardown();
     stopClusterIfStarted();
   }

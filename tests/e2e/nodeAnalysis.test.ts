@@ -1,22 +1,16 @@
 // The gate's metric analysis at a canary step, through `pulumi up` on the real node (issue 13
 // point 3): Pulumi.e2e.yaml with `release.strategy: canary` (one step, 50 %) and
-// `release.analysisPrometheusUrl` pointing at a Prometheus of the test's own. That Prometheus is
-// the upstream server (scripts/install-prometheus) running the bundled mode's own scrape config
-// (renderPrometheusConfig: pod discovery through the API, the rollouts-pod-template-hash label
-// kept), pointed at the e2e control plane with the test's kubeconfig instead of a pod's service
-// account: the e2e stack runs monitoring in operator mode and no operator runs here. It scrapes the
-// real pods on the node (the kubelet's probes are their only traffic besides the gate's checks).
+// `release.analysisPrometheusUrl` pointing at a Prometheus of the test's own (nodePrometheus.ts:
+// the upstream server running the bundled mode's own scrape config; the e2e stack runs monitoring
+// in operator mode and no operator runs here). It scrapes the real pods on the node (the kubelet's
+// probes are their only traffic besides the gate's checks).
 // A release whose every answer takes 1 s passes its health check (2 s timeout) and its pod watch,
 // and only the analysis (canary p95 against stable's, floor 0.5 s) stops it.
 import { strict as assert } from "node:assert";
 import { instantQuery } from "../../components/gate/analysis";
-import { resolveMonitoringOptions } from "../../components/specs/monitoringOptions";
-import { renderPrometheusConfig, renderRulesFile, RULES_FILE } from "../../components/specs/monitoringPrometheus";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { freePort, startPrometheusWith, type TestPrometheus } from "../fixtures/analysisProm";
-import { upstreamPrometheus } from "../fixtures/upstreamPromtool";
-import { APP, HASH, NS, ProgressiveNode, STACK } from "./nodeProgressive";
+import { freePort, type TestPrometheus } from "../fixtures/analysisProm";
+import { APP, HASH, ProgressiveNode, STACK } from "./nodeProgressive";
+import { nodePrometheusMissing, startNodePrometheus } from "./nodePrometheus";
 
 const STEPS = [{ setWeight: 50, pauseSeconds: 10 }];
 
@@ -27,9 +21,9 @@ describe("e2e on the real node: the gate's metric analysis at each canary step (
 
   before(async function () {
     this.timeout(900_000);
-    const up = upstreamPrometheus();
-    if (up.missing) {
-      console.log(`      SKIPPED (e2e node analysis): ${up.missing}`);
+    const missing = nodePrometheusMissing();
+    if (missing) {
+      console.log(`      SKIPPED (e2e node analysis): ${missing}`);
       this.skip();
     }
     const port = await freePort();
@@ -40,12 +34,7 @@ describe("e2e on the real node: the gate's metric analysis at each canary step (
       console.log(`      SKIPPED (e2e node analysis): ${why}`);
       this.skip();
     }
-    // The bundled mode's config for this stack's pods (its selector labels), every 2 s, no kube-state-metrics.
-    const o = resolveMonitoringOptions({ mode: "bundled", appName: APP, appLabels: { "app.kubernetes.io/name": APP, "app.kubernetes.io/instance": STACK }, appPort: 8000, maxReplicas: 2, scrapeIntervalSeconds: 2, kubeStateMetrics: false }, true);
-    prom = await startPrometheusWith((dir) => {
-      fs.writeFileSync(path.join(dir, RULES_FILE), renderRulesFile(o, NS));
-      return renderPrometheusConfig(o, NS, { rulesDir: dir, kubernetesSd: { kubeconfig_file: e.n!.cluster.kubeconfig } });
-    }, up.bin, port);
+    prom = await startNodePrometheus(e.n!.cluster.kubeconfig, port);
   });
   after(async function () {
     this.timeout(300_000);

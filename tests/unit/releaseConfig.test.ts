@@ -84,6 +84,12 @@ describe("release config", () => {
     ["blueGreen with a gate that checks nothing", { release: { strategy: "blueGreen" }, verification: { checks: [] } }, [`${P}release.strategy: "blueGreen" needs a gate with checks of the new version: promotion is the gate's (verification.checks is empty)`]],
     ["canary with only Deployment checks", { release: { strategy: "canary" }, verification: { checks: [ROLLOUT, { name: "rb", type: "rollback", namespace: "acv2-dev", deployment: "agent-cellphone-v2" }] } }, [`${P}release.strategy: "canary" needs a gate with checks of the new version: promotion is the gate's (rollout and rollback checks judge the Deployment, whose pods the Rollout runs: none of them verifies the new version at a step)`]],
     ["canary verifyBaseUrl not a URL", { release: { strategy: "canary", canary: { verifyBaseUrl: "canary-svc:80" } } }, [`${P}release.canary.verifyBaseUrl: must use http or https`]],
+    [
+      "analysis Prometheus URL with a password (never echoed)",
+      { release: { strategy: "canary", analysisPrometheusUrl: "http://admin:s3cr3t-pw@prometheus.monitoring:9090" } },
+      [`${P}release.analysisPrometheusUrl: must not carry credentials (user:password@): this section is not secret; give a Prometheus that needs them as the monitoring check's prometheusUrl, in the secret verification config`],
+    ],
+    ["analysis Prometheus URL not http", { release: { strategy: "canary", analysisPrometheusUrl: "ftp://prometheus:9090" } }, [`${P}release.analysisPrometheusUrl: must use http or https`]],
     ["canary with autoscaling", { release: { strategy: "canary" }, autoscaling: { enabled: true } }, [`${P}release.strategy: "canary" cannot be combined with autoscaling.enabled yet: the HPA scales the Deployment, not the Rollout`]],
   ];
   for (const [title, overrides, expected] of CASES) {

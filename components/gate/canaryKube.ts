@@ -13,6 +13,8 @@ const GROUP = "argoproj.io";
 const VERSION = "v1alpha1";
 const PLURAL = "rollouts";
 export const ROLLOUT_HASH = "rollouts-pod-template-hash";
+/** How long one pod list answers both pod readers (under the drive's 500 ms poll). */
+const POD_LIST_REUSE_MS = 250;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -56,6 +58,16 @@ export function rolloutControl(args: { namespace: string; rollout: string; kubec
   const what = `Rollout ${args.namespace}/${args.rollout}`;
   const fail = (err: unknown, doing: string): never => {
     throw new Error(`${doing} ${classifyKubeError(err, what, access.server).message}`);
+  };
+  // hopeless() and podStates() run back to back on every poll of a watched step: one pod list serves both.
+  let listed: { hash: string; at: number; pods: Promise<V1Pod[]> } | undefined;
+  const podsOf = (hash: string): Promise<V1Pod[]> => {
+    if (listed && listed.hash === hash && Date.now() - listed.at < POD_LIST_REUSE_MS) return listed.pods;
+    const pods = access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: `${ROLLOUT_HASH}=${hash}` }).then((l) => (l.items ?? []) as V1Pod[]);
+    const entry = { hash, at: Date.now(), pods };
+    listed = entry;
+    pods.catch(() => (listed === entry ? (listed = undefined) : undefined));
+    return pods;
   };
   const patchStatus = async (ops: unknown[], doing: string) => {
     await custom.patchNamespacedCustomObjectStatus({ ...ref, body: ops }).catch((e) => fail(e, doing));
@@ -101,16 +113,14 @@ export function rolloutControl(args: { namespace: string; rollout: string; kubec
     },
     async podStates(podHash: string) {
       try {
-        const list = await access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: `${ROLLOUT_HASH}=${podHash}` });
-        return podStatesOf((list.items ?? []) as V1Pod[]);
+        return podStatesOf(await podsOf(podHash));
       } catch {
         return []; // best-effort, as hopeless(): no pod RBAC leaves the verdict to the checks
       }
     },
     async hopeless(podHash: string) {
       try {
-        const list = await access.core().listNamespacedPod({ namespace: args.namespace, labelSelector: `${ROLLOUT_HASH}=${podHash}` });
-        const h = findHopelessPod((list.items ?? []) as V1Pod[]);
+        const h = findHopelessPod(await podsOf(podHash));
         return h ? hopelessMessage(`canary ${podHash}`, h) : undefined;
       } catch {
         return undefined; // best-effort, as in the rollout check: no pod RBAC leaves the verdict to the waits

@@ -7,6 +7,8 @@
 // tests/e2e/nodeCanary.test.ts.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { analyzeStep, instantQuery, type StepAnalysisArgs } from "../../components/gate/analysis";
 import { ANALYSIS_CHECK, analysedStep } from "../../components/gate/analysisStep";
 import type { CanaryPlan } from "../../components/gate/canary";
@@ -162,5 +164,82 @@ describe("metric analysis at a step (real Prometheus scraping two versions)", fu
       assert.match(row.message, /neither release\.analysisPrometheusUrl nor a monitoring check/);
       assert.equal(none.status, "passed");
     });
+  });
+});
+
+// Argo's counting rules, with a scripted stand-in for Prometheus (a real one cannot be made to
+// answer a pass, then a failure, then an outage on demand): each measurement's error-ratio-excess
+// comes from the script, "down" answers 503, "none" has no canary target.
+describe("metric analysis counting (scripted Prometheus stand-in)", () => {
+  async function scripted(script: Array<number | "down" | "none">): Promise<{ url: string; close(): Promise<void> }> {
+    let n = -1;
+    const srv = http.createServer((req, res) => {
+      const q = new URL(req.url ?? "/", "http://x").searchParams.get("query") ?? "";
+      if (q.startsWith("count(up")) n += 1;
+      const step = script[Math.min(n, script.length - 1)];
+      if (step === "down") {
+        res.writeHead(503).end("unavailable");
+        return;
+      }
+      const value = q.startsWith("count(up") ? (step === "none" ? undefined : "2") : q.includes(") - ((") ? String(step) : "0.001";
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: value === undefined ? [] : [{ metric: {}, value: [0, value] }] } }));
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => new Promise((r) => srv.close(() => r())) };
+  }
+  const run = async (script: Array<number | "down" | "none">, failureLimit = 1, measurements = 3) => {
+    const p = await scripted(script);
+    try {
+      return await analyzeStep({ prometheusUrl: p.url, spec: SPEC, canaryHash: "c1", stableHash: "s1", intervalMs: 20, failureLimit, measurements });
+    } finally {
+      await p.close();
+    }
+  };
+
+  it("one failure within the limit, then passes: PASSED, the failure counted in the message", async () => {
+    const r = await run([0, 0.2, 0]);
+    assert.equal(r.verdict, "passed");
+    assert.equal(r.measurements.length, 3);
+    assert.match(r.message, /^2 of 3 measurements passed \(1 failed, within the limit 1\); last: error-ratio-excess 0\.000 <= 0\.05/);
+  });
+
+  it("a failing last measurement is never promoted on: one more is taken, and its verdict decides", async () => {
+    const recovered = await run([0, 0, 0.2, 0]);
+    assert.equal(recovered.verdict, "passed");
+    assert.equal(recovered.measurements.length, 4);
+    assert.match(recovered.message, /^3 of 4 measurements passed \(1 failed, within the limit 1\)/);
+    const still = await run([0, 0, 0.2, 0.2]);
+    assert.equal(still.verdict, "failed");
+    assert.equal(still.measurements.length, 4);
+    assert.match(still.message, /^2 of 4 measurements failed \(failure limit 1\): error-ratio-excess 0\.200 > 0\.05/);
+  });
+
+  it("failureLimit 0: the first failed measurement fails it at once", async () => {
+    const r = await run([0.2, 0, 0], 0);
+    assert.equal(r.verdict, "failed");
+    assert.equal(r.measurements.length, 1);
+  });
+
+  it("at least failureLimit + 1 measurements even when the step asks for fewer, so the analysis can fail", async () => {
+    const r = await run([0.2, 0.2], 1, 1);
+    assert.equal(r.verdict, "failed");
+    assert.equal(r.measurements.length, 2);
+  });
+
+  it("one failure, then outages: ERROR once the outages pass the limit, never PASSED", async () => {
+    const r = await run([0.2, "down"], 1, 2);
+    assert.equal(r.verdict, "error");
+    assert.equal(r.measurements.length, 3);
+    assert.match(r.message, /^2 of 3 measurements could not be taken \(limit 1\)/);
+  });
+
+  it("outages past the limit: ERROR naming Prometheus's answer; a canary without targets likewise", async () => {
+    const down = await run(["down"]);
+    assert.equal(down.verdict, "error");
+    assert.match(down.message, /^2 of 2 measurements could not be taken \(limit 1\): Prometheus at 127\.0\.0\.1:\d+: Prometheus answered 503/);
+    const none = await run(["none"]);
+    assert.equal(none.verdict, "error");
+    assert.match(none.message, /no scrape target of job acv2-analysis with rollouts_pod_template_hash=c1/);
   });
 });

@@ -1,7 +1,7 @@
 // kube-state-metrics for the bundled stack: the source of the HPA and restart series the alerts
 // use. It is the one monitoring pod with API credentials, and they reach only the app namespace.
 import type { MonitoringOptions } from "./monitoringOptions";
-import { POSTURE_WAIVER, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
+import { POSTURE_WAIVER, apiReaderAccount, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
 import { KSM_PORT } from "./monitoringPrometheus";
 import { componentLabels } from "./monitoringWorkloads";
 
@@ -33,25 +33,7 @@ export function buildKsmObjects(o: MonitoringOptions, namespace: string): Record
     ...probes({ live: { path: "/livez", port: KSM_PORT }, ready: { path: "/readyz", port: KSM_TELEMETRY_PORT } }),
   };
   return {
-    "ksm-account": {
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name, labels },
-      automountServiceAccountToken: false,
-    },
-    "ksm-role": {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name, labels },
-      rules: Object.entries(KSM_WATCHED).map(([resource, group]) => ({ apiGroups: [group], resources: [resource], verbs: ["list", "watch"] })),
-    },
-    "ksm-binding": {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace }],
-    },
+    ...apiReaderAccount("ksm", name, labels, namespace, Object.entries(KSM_WATCHED).map(([resource, group]) => ({ apiGroups: [group], resources: [resource], verbs: ["list", "watch"] }))),
     // The account itself mounts no token; only this pod opts in, because it must read the API,
     // and says so to the posture policy (the one waivable rule).
     "kube-state-metrics": restrictedDeployment(name, labels, selector, {

@@ -112,3 +112,22 @@ export function clusterIpService(name: string, labels: Record<string, string>, s
     spec: { type: "ClusterIP", selector, ports: [{ name: port.name, port: port.port, targetPort: port.port, protocol: "TCP" }] },
   };
 }
+
+/**
+ * A ServiceAccount that mounts no token by default, a Role with `rules` in its namespace, and the
+ * binding, under `<key>-account`, `<key>-role`, `<key>-binding`: for the pods that read the API
+ * (kube-state-metrics, Prometheus), which opt in to the token on their own pod spec.
+ */
+export function apiReaderAccount(key: string, name: string, labels: Record<string, string>, namespace: string, rules: Array<Record<string, unknown>>): Record<string, K8sObject> {
+  return {
+    [`${key}-account`]: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, labels }, automountServiceAccountToken: false },
+    [`${key}-role`]: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name, labels }, rules },
+    [`${key}-binding`]: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    },
+  };
+}

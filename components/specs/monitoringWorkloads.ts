@@ -2,7 +2,7 @@
 // metrics Service the ServiceMonitor selects (operator mode; bundled Prometheus finds the pods
 // through the API, monitoringPrometheus.ts).
 import type { MonitoringOptions } from "./monitoringOptions";
-import { POSTURE_WAIVER, checksum, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
+import { POSTURE_WAIVER, apiReaderAccount, checksum, clusterIpService, probes, restrictedDeployment, scratchVolume, type K8sObject, type Resources } from "./monitoringPosture";
 import { PROMETHEUS_PORT, RULES_DIR, RULES_FILE, renderPrometheusConfig, renderRulesFile } from "./monitoringPrometheus";
 import { GRAFANA_PATHS, GRAFANA_PORT, dashboardFileName, renderDashboard, renderDashboardProviders, renderDatasources } from "./monitoringGrafana";
 
@@ -48,26 +48,6 @@ export function buildMetricsService(o: MonitoringOptions): K8sObject {
   };
 }
 
-/** A ServiceAccount (no token by default) allowed to list and watch the pods of this namespace, and nothing else. */
-function podReaderAccount(name: string, labels: Record<string, string>, namespace: string): Record<string, K8sObject> {
-  return {
-    "prometheus-account": { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, labels }, automountServiceAccountToken: false },
-    "prometheus-role": {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name, labels },
-      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
-    },
-    "prometheus-binding": {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace }],
-    },
-  };
-}
-
 function configMap(name: string, labels: Record<string, string>, data: Record<string, string>): K8sObject {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels }, data };
 }
@@ -99,7 +79,7 @@ export function buildPrometheusObjects(o: MonitoringOptions, namespace: string):
   return {
     "prometheus-config": configMap(o.names.prometheusConfig, labels, { "prometheus.yml": config }),
     "prometheus-rules": configMap(o.names.prometheusRules, labels, { [RULES_FILE]: rules }),
-    ...podReaderAccount(o.names.prometheus, labels, namespace),
+    ...apiReaderAccount("prometheus", o.names.prometheus, labels, namespace, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]),
     // It reads the app's pods from the API (their labels name each series' version), so it mounts
     // its account's token and says so to the posture policy, like kube-state-metrics.
     prometheus: restrictedDeployment(o.names.prometheus, labels, selector, {

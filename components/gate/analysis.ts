@@ -145,8 +145,9 @@ export async function analyzeStep(a: StepAnalysisArgs): Promise<AnalysisResult> 
     }
   }
   if (taken.length < total || taken[taken.length - 1]?.verdict !== "passed") {
-    const last = taken.filter((m) => m.verdict !== "error").pop() ?? taken[taken.length - 1];
-    return { verdict: "passed", cut: true, measurements: taken, message: `stopped after ${taken.length} of ${total} measurements: ${describe(last)}` };
+    const last = taken[taken.length - 1];
+    const said = last ? `; the last one ${last.verdict.toUpperCase()}: ${describe(last)}` : "";
+    return { verdict: "passed", cut: true, measurements: taken, message: `stopped after ${taken.length} measurement(s), before a verdict (at least ${total}, ending on a pass)${said}` };
   }
   const failed = count("failed");
   const errors = count("error");

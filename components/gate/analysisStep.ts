@@ -73,7 +73,7 @@ function rowOf(r: AnalysisResult, host: string, canary: string, stable: string, 
   return {
     status,
     durationMs,
-    message: r.cut ? `stopped before its measurements were taken (the step ended): ${r.message}` : r.message,
+    message: r.cut ? `not decided, the step ended first: ${r.message}` : r.message,
     measurements: { prometheus: host, canaryHash: canary, stableHash: stable, measurements: r.measurements },
   };
 }

@@ -51,6 +51,20 @@ export function currentReplicaSet(d: V1Deployment, sets: V1ReplicaSet[]): V1Repl
   return owned(d, sets).find((rs) => revisionOf(rs) === rev);
 }
 
+/**
+ * Pure: the Deployment runs `target` now. Only once the controller has observed its current
+ * generation: before that, the revision annotation still names the previous template, and a
+ * rollback read right after an image change would say "already runs the verified release" while
+ * the controller goes on to roll out the new image (the likeliest reading of one e2e failure: a
+ * rollback called just after an image change resolved instead of meeting the expected 409). Not
+ * observed: not known to run it, so the verified template is applied (a no-op when it already is
+ * the spec).
+ */
+export function runsAlready(d: V1Deployment, sets: V1ReplicaSet[], target: V1ReplicaSet): boolean {
+  const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  return observed && currentReplicaSet(d, sets) === target;
+}
+
 /** Pure: the ReplicaSet of the last verified release, found by its pod-template-hash. */
 export function verifiedReplicaSet(d: V1Deployment, sets: V1ReplicaSet[], verified: VerifiedRelease): V1ReplicaSet | undefined {
   if (!verified.podTemplateHash) return undefined;
@@ -125,7 +139,7 @@ async function rollbackOnce(args: RollbackArgs, where: string): Promise<Rollback
     return { rolledBack: false, completed: false, fromRevision: current, message: `refused: cannot return ${where} to the last verified release ${verified.imageRef}: ${why}; left as is` };
   }
   const toRevision = revisionOf(target);
-  if (currentReplicaSet(dep, sets) === target) {
+  if (runsAlready(dep, sets, target)) {
     return { rolledBack: false, completed: true, fromRevision: current, toRevision, message: `${where} already runs the last verified release ${verified.imageRef} (revision ${current}); nothing to roll back` };
   }
   const template = JSON.parse(JSON.stringify(target.spec.template));

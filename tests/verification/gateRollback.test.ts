@@ -4,7 +4,7 @@
 // bearer token, as it would to an apiserver. tests/e2e/rollback.test.ts does the same on the
 // loopback control plane, where the real controller moves ReplicaSets and revisions.
 import { strict as assert } from "assert";
-import { verifiedReplicaSet } from "../../components/gate/rollback";
+import { runsAlready, verifiedReplicaSet } from "../../components/gate/rollback";
 import { initFailure } from "../fixtures/dynamicHost";
 import { gateUrn, useGateHarness, withoutConfig } from "../fixtures/gateHarness";
 import { recorded } from "../fixtures/kubeApi";
@@ -27,6 +27,17 @@ describe("verification gate onFailure: rollback to the last verified release (re
   it("finds the verified release's ReplicaSet by its pod-template-hash", () => {
     const rs = verifiedReplicaSet(recorded("deployment-complete.json"), recorded<{ items: any[] }>("replicasets-three-revisions.json").items, VERIFIED);
     assert.equal(rs?.metadata?.name, "agent-cellphone-v2-5b7c9d8e6f");
+  });
+
+  it("runs the target already only once the controller has observed the current generation (the revision annotation is stale before)", () => {
+    const dep = recorded<any>("deployment-complete.json");
+    const sets = recorded<{ items: any[] }>("replicasets-three-revisions.json").items;
+    const current = sets.find((rs) => rs.metadata.annotations["deployment.kubernetes.io/revision"] === "3");
+    assert.equal(runsAlready(dep, sets, current), true, "observed: revision 3 is what runs");
+    // An image change just applied: generation 4, not yet observed; the annotation still says 3.
+    const changed = { ...dep, metadata: { ...dep.metadata, generation: 4 } };
+    assert.equal(runsAlready(changed, sets, current), false, "not observed: not known to run it, so the rollback goes on");
+    assert.equal(runsAlready(dep, sets, sets[0]), false, "another ReplicaSet");
   });
 
   it("a failing new release goes back to the LAST VERIFIED release, not the previous revision (fault 17)", async () => {
